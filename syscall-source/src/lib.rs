@@ -1,0 +1,13 @@
+//! Lanner's syscall event source.
+//!
+//! The pipeline runs one way: [`probe`] loads the kernel program and hands out
+//! raw ring-buffer records, [`decode`] turns each record into a
+//! [`SyscallEvent`], and the host's engine consumes the events.
+
+pub mod decode;
+pub mod event;
+pub mod probe;
+pub mod syscalls;
+
+pub use event::{EventDetail, SyscallEvent};
+pub use probe::{ProbeConfig, ProbeError, ProbeStats, SyscallProbe};
