@@ -64,9 +64,10 @@ fn sees_failed_execve_with_its_error_and_path() {
     let missing = "/nonexistent/lanner-test-binary";
     let err = std::process::Command::new(missing).spawn().unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
-    let event = wait_for(&mut probe, |e| {
-        matches!(&e.detail, EventDetail::SyscallExit { path: Some(p), .. } if p == missing)
-    });
+    let event = wait_for(
+        &mut probe,
+        |e| matches!(&e.detail, EventDetail::SyscallExit { path: Some(p), .. } if p == missing),
+    );
     match event.detail {
         EventDetail::SyscallExit { ret, nr, .. } => {
             assert_eq!(ret, -i64::from(libc::ENOENT));

@@ -1,1 +1,5 @@
+//! End-to-end tests: the built `lanner` binary and plugin components, used as
+//! an operator would use them.
 
+mod plugins;
+mod syscall;

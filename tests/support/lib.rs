@@ -1,1 +1,139 @@
+//! Helpers for the end-to-end tests: where the built artifacts are, and how to
+//! drive the `lanner` binary. Missing artifacts are a loud failure, not a skip.
 
+use std::{
+    io::{BufRead, BufReader},
+    path::PathBuf,
+    process::{Child, ChildStdout, Command, Stdio},
+    sync::mpsc,
+    time::{Duration, Instant},
+};
+
+/// The cargo target directory these tests were built into.
+pub fn target_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
+        return PathBuf::from(dir);
+    }
+    // The test binary lives in `<target>/<profile>/deps/`.
+    let exe = std::env::current_exe().expect("the test binary knows its path");
+    exe.ancestors()
+        .nth(3)
+        .expect("test binary is inside <target>/<profile>/deps")
+        .to_path_buf()
+}
+
+/// The `lanner` binary built by `cargo build -p lanner` (same profile as the tests).
+pub fn lanner_bin() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary knows its path");
+    let profile_dir = exe.ancestors().nth(2).expect("inside <profile>/deps");
+    let bin = profile_dir.join("lanner");
+    assert!(
+        bin.is_file(),
+        "{} is missing: build it first (`cargo build -p lanner`, or run `cargo xtask test`)",
+        bin.display()
+    );
+    bin
+}
+
+/// The component built from `plugins/<name>` by `cargo xtask build-plugins`.
+pub fn plugin_wasm(crate_name: &str) -> PathBuf {
+    let file = target_dir()
+        .join("wasm32-wasip2/release")
+        .join(format!("{}.wasm", crate_name.replace('-', "_")));
+    assert!(
+        file.is_file(),
+        "{} is missing: build the plugins first (`cargo xtask build-plugins`)",
+        file.display()
+    );
+    file
+}
+
+/// A `lanner` command with a clean environment for logging.
+pub fn lanner() -> Command {
+    let mut command = Command::new(lanner_bin());
+    command.env_remove("LANNER_LOG");
+    command
+}
+
+/// Asserts the tests run as root, which the kernel tests need (CI runs as root).
+pub fn require_root() {
+    // SAFETY: geteuid has no preconditions.
+    let euid = unsafe { libc::geteuid() };
+    assert_eq!(
+        euid, 0,
+        "this test needs root: run the suite as root (CI does)"
+    );
+}
+
+/// A running `lanner` whose stdout lines arrive on a channel.
+pub struct Running {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Running {
+    /// Spawns `command` with piped stdout/stderr and waits until `ready` appears on stderr.
+    pub fn spawn(mut command: Command, ready: &str) -> Self {
+        let mut child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("lanner starts");
+        let stderr = child.stderr.take().expect("piped stderr");
+        let mut stderr_lines = BufReader::new(stderr).lines();
+        let mut seen = Vec::new();
+        loop {
+            match stderr_lines.next() {
+                Some(Ok(line)) if line.contains(ready) => break,
+                Some(Ok(line)) => seen.push(line),
+                _ => {
+                    let status = child.wait().ok();
+                    panic!(
+                        "lanner exited ({status:?}) before printing `{ready}`; stderr:\n{}",
+                        seen.join("\n")
+                    );
+                }
+            }
+        }
+        // Keep draining stderr so lanner never blocks on a full pipe.
+        std::thread::spawn(move || for _ in stderr_lines {});
+        let stdout = child.stdout.take().expect("piped stdout");
+        let lines = forward_lines(stdout);
+        Self { child, lines }
+    }
+
+    /// Waits up to `timeout` for a stdout line satisfying `wanted`.
+    pub fn wait_for_line(&self, timeout: Duration, wanted: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + timeout;
+        let mut seen = 0usize;
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match self.lines.recv_timeout(left) {
+                Ok(line) if wanted(&line) => return line,
+                Ok(_) => seen += 1,
+                Err(_) => break,
+            }
+        }
+        panic!("no matching line within {timeout:?} ({seen} other lines seen)");
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn forward_lines(stdout: ChildStdout) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}

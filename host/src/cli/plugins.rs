@@ -18,7 +18,9 @@ pub fn plugins(command: &PluginsCommand) -> anyhow::Result<()> {
             println!("contract version: {}", info.contract_version);
             println!(
                 "event source:     {}",
-                info.event_source.as_deref().unwrap_or("(none: extractor only)")
+                info.event_source
+                    .as_deref()
+                    .unwrap_or("(none: extractor only)")
             );
             println!("description:      {}", info.description);
             println!("contact:          {}", info.contact);

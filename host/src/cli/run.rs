@@ -20,8 +20,8 @@ fn run_syscall(args: &RunArgs) -> anyhow::Result<()> {
         .iter()
         .filter_map(|name| syscalls::number(name))
         .collect();
-    let mut probe = SyscallProbe::load(&ProbeConfig { syscalls })
-        .context("starting the syscall source")?;
+    let mut probe =
+        SyscallProbe::load(&ProbeConfig { syscalls }).context("starting the syscall source")?;
     eprintln!("lanner: syscall source attached; printing execve events (Ctrl-C to stop)");
 
     let stdout = std::io::stdout();

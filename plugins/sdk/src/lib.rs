@@ -53,6 +53,8 @@ pub trait Plugin: 'static {
 #[macro_export]
 macro_rules! export_plugin {
     ($plugin:ty) => {
-        $crate::bindings::export_bindings!($crate::adapter::Adapter<$plugin>);
+        // The generated export macro takes a plain identifier, hence the alias.
+        type LannerPluginExport = $crate::adapter::Adapter<$plugin>;
+        $crate::bindings::export_bindings!(LannerPluginExport);
     };
 }

@@ -26,8 +26,7 @@ mod probe {
         programs::{RawTracePointContext, TracePointContext},
     };
     use lanner_syscall_ebpf::wire::{
-        Counters, Exec, MAX_PATH_LEN, RecordHeader, RecordKind, SYSCALL_TABLE_SIZE, SyscallExit,
-        nr,
+        Counters, Exec, MAX_PATH_LEN, RecordHeader, RecordKind, SYSCALL_TABLE_SIZE, SyscallExit, nr,
     };
 
     /// Ring buffer size; the loader may resize it before load.

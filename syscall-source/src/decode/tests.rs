@@ -18,8 +18,7 @@ fn header(kind: RecordKind) -> RecordHeader {
 
 fn bytes_of<T: Copy>(value: &T) -> Vec<u8> {
     // SAFETY: reading the bytes of a plain-old-data wire struct.
-    unsafe { std::slice::from_raw_parts((value as *const T).cast::<u8>(), size_of::<T>()) }
-        .to_vec()
+    unsafe { std::slice::from_raw_parts((value as *const T).cast::<u8>(), size_of::<T>()) }.to_vec()
 }
 
 #[test]
@@ -34,7 +33,10 @@ fn decodes_an_exec_record() {
     };
     let event = decode(&bytes_of(&exec), &BootClock::with_offset(5_000)).unwrap();
     assert_eq!(event.ts_ns, 6_000);
-    assert_eq!((event.pid, event.tid, event.uid, event.gid), (42, 43, 1000, 100));
+    assert_eq!(
+        (event.pid, event.tid, event.uid, event.gid),
+        (42, 43, 1000, 100)
+    );
     assert_eq!(event.comm, "bash");
     assert_eq!(event.evt_type(), "execve");
     assert_eq!(

@@ -103,12 +103,11 @@ impl SyscallProbe {
                     name: INTEREST_MAP.into(),
                 },
             })?;
-            let mut interest: Array<_, u8> = Array::try_from(map).map_err(|source| {
-                ProbeError::Map {
+            let mut interest: Array<_, u8> =
+                Array::try_from(map).map_err(|source| ProbeError::Map {
                     name: INTEREST_MAP,
                     source,
-                }
-            })?;
+                })?;
             for &nr in &config.syscalls {
                 if nr >= u64::from(SYSCALL_TABLE_SIZE) {
                     return Err(ProbeError::SyscallOutOfRange(nr));

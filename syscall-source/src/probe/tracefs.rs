@@ -57,7 +57,9 @@ fn parse_field_offset(format: &str, field: &str) -> Option<u32> {
         if declared_name != field {
             return None;
         }
-        let offset = line.split(';').find_map(|part| part.trim().strip_prefix("offset:"))?;
+        let offset = line
+            .split(';')
+            .find_map(|part| part.trim().strip_prefix("offset:"))?;
         offset.trim().parse().ok()
     })
 }
