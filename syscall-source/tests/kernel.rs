@@ -34,8 +34,9 @@ fn wait_for(probe: &mut SyscallProbe, wanted: impl Fn(&SyscallEvent) -> bool) ->
 #[test]
 fn sees_exec_of_bin_true_with_its_pid_and_filename() {
     let mut probe = load_probe();
-    let child = std::process::Command::new("/bin/true").spawn().unwrap();
+    let mut child = std::process::Command::new("/bin/true").spawn().unwrap();
     let pid = child.id();
+    assert!(child.wait().unwrap().success());
     let event = wait_for(&mut probe, |e| {
         e.pid == pid && matches!(e.detail, EventDetail::Exec { .. })
     });

@@ -10,8 +10,9 @@ fn run_prints_the_execve_of_bin_true_with_its_pid() {
     command.args(["run", "--source", "syscall"]);
     let running = Running::spawn(command, "syscall source attached");
 
-    let child = std::process::Command::new("/bin/true").spawn().unwrap();
+    let mut child = std::process::Command::new("/bin/true").spawn().unwrap();
     let pid = child.id();
+    assert!(child.wait().unwrap().success());
     let line = running.wait_for_line(Duration::from_secs(10), |line| {
         line.contains(&format!(" pid={pid} ")) && line.contains(": execve ")
     });
