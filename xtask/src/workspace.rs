@@ -36,7 +36,9 @@ pub fn check_and_test() -> Result<()> {
         "cargo",
         &["clippy", "--all-targets", "--", "-D", "warnings"],
     )?;
-    // The end-to-end tests drive the built binary, so build it first.
-    cmd::run("cargo", &["build", "--package", "lanner"])?;
+    // The end-to-end tests drive the built binary, so build it first; building
+    // every target keeps the feature set identical to the test run's, so
+    // nothing (wasmtime above all) is compiled twice.
+    cmd::run("cargo", &["build", "--all-targets"])?;
     cmd::run("cargo", &["test", "--no-fail-fast"])
 }

@@ -54,7 +54,11 @@ pub trait Plugin: 'static {
 macro_rules! export_plugin {
     ($plugin:ty) => {
         // The generated export macro takes a plain identifier, hence the alias.
+        // Exports exist only in the component: a native build of the same crate
+        // (for tests and benchmarks) links without the component ABI symbols.
+        #[cfg(target_family = "wasm")]
         type LannerPluginExport = $crate::adapter::Adapter<$plugin>;
+        #[cfg(target_family = "wasm")]
         $crate::bindings::export_bindings!(LannerPluginExport);
     };
 }
