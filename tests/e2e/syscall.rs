@@ -1,22 +1,61 @@
 //! `lanner run --source syscall` against the real kernel (root).
 
-use lanner_tests::{Running, lanner, require_root};
+use lanner_tests::{Running, TempDir, lanner, require_root};
 use std::time::Duration;
 
+const EXEC_RULE: &str = r#"
+- rule: Run of true
+  desc: test rule that fires on every exec of /bin/true
+  condition: evt.type = execve and proc.name = true
+  output: exec of true (pid=%proc.pid file=%proc.exepath comm=%proc.name res=%evt.res)
+  priority: NOTICE
+  tags: [test]
+"#;
+
 #[test]
-fn run_prints_the_execve_of_bin_true_with_its_pid() {
+fn run_alerts_on_the_execve_of_bin_true_with_its_pid() {
     require_root();
+    let dir = TempDir::new("syscall-run");
+    let rules = dir.write("exec.yaml", EXEC_RULE);
     let mut command = lanner();
-    command.args(["run", "--source", "syscall"]);
+    command
+        .args(["run", "--source", "syscall", "-r"])
+        .arg(&rules);
     let running = Running::spawn(command, "syscall source attached");
 
     let mut child = std::process::Command::new("/bin/true").spawn().unwrap();
     let pid = child.id();
     assert!(child.wait().unwrap().success());
     let line = running.wait_for_line(Duration::from_secs(10), |line| {
-        line.contains(&format!(" pid={pid} ")) && line.contains(": execve ")
+        line.contains(&format!("(pid={pid} "))
     });
-    assert!(line.contains("filename=/bin/true"), "{line}");
-    assert!(line.contains("comm=true"), "{line}");
-    assert!(line.contains("res=0"), "{line}");
+    assert!(line.contains(": Notice exec of true"), "{line}");
+    assert!(line.contains("file=/bin/true"), "{line}");
+    assert!(line.contains("comm=true res=SUCCESS)"), "{line}");
+}
+
+#[test]
+fn run_prints_json_alerts_with_falcos_keys() {
+    require_root();
+    let dir = TempDir::new("syscall-json");
+    let rules = dir.write("exec.yaml", EXEC_RULE);
+    let mut command = lanner();
+    command.args(["run", "--json", "-r"]).arg(&rules);
+    let running = Running::spawn(command, "syscall source attached");
+
+    let mut child = std::process::Command::new("/bin/true").spawn().unwrap();
+    let pid = child.id();
+    assert!(child.wait().unwrap().success());
+    let line = running.wait_for_line(Duration::from_secs(10), |line| {
+        line.contains(&format!("\"proc.pid\":{pid}"))
+    });
+    let alert: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(alert["rule"], "Run of true");
+    assert_eq!(alert["priority"], "Notice");
+    assert_eq!(alert["source"], "syscall");
+    assert_eq!(alert["tags"], serde_json::json!(["test"]));
+    assert_eq!(alert["output_fields"]["proc.exepath"], "/bin/true");
+    assert!(alert["output_fields"]["evt.time"].is_u64());
+    assert!(alert["time"].as_str().unwrap().ends_with('Z'));
+    assert!(alert["hostname"].is_string());
 }

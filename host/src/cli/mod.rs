@@ -2,6 +2,8 @@
 
 mod args;
 mod plugins;
+mod rules;
+mod rules_files;
 mod run;
 
 use clap::Parser;
@@ -13,6 +15,8 @@ pub fn main() -> ExitCode {
     init_logging(cli.log_level.as_deref());
     let result = match cli.command {
         args::Command::Run(run_args) => run::run(&run_args),
+        args::Command::Rules(command) => rules::rules(&command),
+        args::Command::Fields(fields_args) => rules::fields(&fields_args),
         args::Command::Plugins(plugins_args) => plugins::plugins(&plugins_args),
     };
     match result {

@@ -1,0 +1,178 @@
+//! The operator's configuration file (Falco-style YAML), merged with flags.
+//!
+//! Only keys Lanner implements are read; unknown keys are warned about so a
+//! Falco `falco.yaml` can be pointed at Lanner without surprises.
+
+use crate::engine::{
+    MatchMode,
+    loader::{Priority, yaml},
+    output::TimeStyle,
+};
+use std::path::{Path, PathBuf};
+
+/// Settings from a configuration file.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Config {
+    /// `json_output`: one JSON alert per line.
+    pub json_output: Option<bool>,
+    /// `rules_files` / `rules_file`: rule files and directories, in order.
+    pub rules_files: Vec<PathBuf>,
+    /// `priority`: minimum priority of enabled rules.
+    pub priority: Option<Priority>,
+    /// `rule_matching`: `first` or `all`.
+    pub rule_matching: Option<MatchMode>,
+    /// `time_format_iso_8601`.
+    pub time_style: Option<TimeStyle>,
+    /// Keys present in the file that Lanner ignores.
+    pub ignored_keys: Vec<String>,
+}
+
+/// Why a configuration file is unusable.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("reading {path}: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not valid YAML or a key has the wrong shape.
+    #[error("{path}:{line}:{column}: {message}")]
+    Invalid {
+        /// The file.
+        path: String,
+        /// Line, 1-based.
+        line: u32,
+        /// Column, 1-based.
+        column: u32,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl Config {
+    /// Reads and parses the configuration file at `path`.
+    pub fn read(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::parse(&path.display().to_string(), &text)
+    }
+
+    /// Parses configuration text; `origin` names it in errors.
+    pub fn parse(origin: &str, text: &str) -> Result<Self, ConfigError> {
+        let invalid = |pos: yaml::Pos, message: String| ConfigError::Invalid {
+            path: origin.to_string(),
+            line: pos.line,
+            column: pos.column,
+            message,
+        };
+        let documents = yaml::parse_documents(text).map_err(|e| invalid(e.pos, e.message))?;
+        let mut config = Self::default();
+        let Some(root) = documents.into_iter().flatten().next() else {
+            return Ok(config);
+        };
+        let Some(entries) = root.map() else {
+            return Err(invalid(
+                root.pos,
+                "the configuration must be a mapping".into(),
+            ));
+        };
+        for (key, value) in entries {
+            let key_text = key.scalar().unwrap_or_default();
+            let scalar = || {
+                value.scalar().ok_or_else(|| {
+                    invalid(value.pos, format!("`{key_text}` must be a single value"))
+                })
+            };
+            let boolean = |text: &str| match text {
+                "true" | "yes" | "on" | "True" | "TRUE" => Ok(true),
+                "false" | "no" | "off" | "False" | "FALSE" => Ok(false),
+                other => Err(invalid(
+                    value.pos,
+                    format!("`{key_text}` must be true or false, not `{other}`"),
+                )),
+            };
+            match key_text {
+                "json_output" => config.json_output = Some(boolean(scalar()?)?),
+                "time_format_iso_8601" => {
+                    config.time_style = Some(if boolean(scalar()?)? {
+                        TimeStyle::Iso8601
+                    } else {
+                        TimeStyle::TimeOfDay
+                    })
+                }
+                "priority" => {
+                    let text = scalar()?;
+                    config.priority =
+                        Some(text.parse().map_err(|_| {
+                            invalid(value.pos, format!("unknown priority `{text}`"))
+                        })?);
+                }
+                "rule_matching" => {
+                    config.rule_matching = Some(match scalar()? {
+                        "first" => MatchMode::First,
+                        "all" => MatchMode::All,
+                        other => {
+                            return Err(invalid(
+                                value.pos,
+                                format!("rule_matching must be `first` or `all`, not `{other}`"),
+                            ));
+                        }
+                    })
+                }
+                "rules_file" | "rules_files" => {
+                    if let Some(items) = value.seq() {
+                        for item in items {
+                            let path = item.scalar().ok_or_else(|| {
+                                invalid(item.pos, format!("`{key_text}` entries must be paths"))
+                            })?;
+                            config.rules_files.push(PathBuf::from(path));
+                        }
+                    } else {
+                        config.rules_files.push(PathBuf::from(scalar()?));
+                    }
+                }
+                other => config.ignored_keys.push(other.to_string()),
+            }
+        }
+        Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_keys_lanner_implements() {
+        let config = Config::parse(
+            "c.yaml",
+            "json_output: true\npriority: warning\nrule_matching: all\nrules_files:\n  - /a.yaml\n  - /b.yaml\nwebserver: {}\n",
+        )
+        .unwrap();
+        assert_eq!(config.json_output, Some(true));
+        assert_eq!(config.priority, Some(Priority::Warning));
+        assert_eq!(config.rule_matching, Some(MatchMode::All));
+        assert_eq!(
+            config.rules_files,
+            vec![PathBuf::from("/a.yaml"), PathBuf::from("/b.yaml")]
+        );
+        assert_eq!(config.ignored_keys, vec!["webserver".to_string()]);
+    }
+
+    #[test]
+    fn reports_bad_values_with_their_position() {
+        let err = Config::parse("c.yaml", "json_output: maybe\n").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "c.yaml:1:14: `json_output` must be true or false, not `maybe`"
+        );
+        assert!(Config::parse("c.yaml", "- a\n").is_err());
+        assert!(Config::parse("c.yaml", "a: [\n").is_err());
+    }
+}
