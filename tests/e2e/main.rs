@@ -2,4 +2,5 @@
 //! an operator would use them.
 
 mod plugins;
+mod rules;
 mod syscall;

@@ -59,3 +59,43 @@ fn run_prints_json_alerts_with_falcos_keys() {
     assert!(alert["time"].as_str().unwrap().ends_with('Z'));
     assert!(alert["hostname"].is_string());
 }
+
+#[test]
+fn a_falco_style_config_file_selects_json_output_and_rules() {
+    require_root();
+    let dir = TempDir::new("syscall-config");
+    let rules = dir.write("exec.yaml", EXEC_RULE);
+    let config = dir.write(
+        "lanner.yaml",
+        &format!(
+            "json_output: true\nrules_files:\n  - {}\npriority: notice\nwebserver:\n  enabled: false\n",
+            rules.display()
+        ),
+    );
+    let mut command = lanner();
+    command.args(["run", "-c"]).arg(&config);
+    let running = Running::spawn(command, "syscall source attached");
+    let mut child = std::process::Command::new("/bin/true").spawn().unwrap();
+    let pid = child.id();
+    assert!(child.wait().unwrap().success());
+    let line = running.wait_for_line(Duration::from_secs(10), |line| {
+        line.contains(&format!("\"proc.pid\":{pid}"))
+    });
+    assert!(line.starts_with("{\"hostname\":"), "{line}");
+}
+
+#[test]
+fn a_bad_config_file_is_refused_with_its_position() {
+    let dir = TempDir::new("syscall-bad-config");
+    let config = dir.write("lanner.yaml", "json_output: perhaps\n");
+    let out = lanner().args(["run", "-c"]).arg(&config).output().unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "{}:1:14: `json_output` must be true or false",
+            config.display()
+        )),
+        "{stderr}"
+    );
+}

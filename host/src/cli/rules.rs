@@ -74,7 +74,18 @@ fn validate(paths: &[std::path::PathBuf]) -> anyhow::Result<()> {
         &sources,
         &RulesetOptions::default(),
     );
-    for diagnostic in &outcome.diagnostics {
+    // Report in file order, then by position, whatever stage found the problem.
+    let file_order = |d: &Diagnostic| {
+        file_of(d)
+            .and_then(|file| sources.iter().position(|s| s.name.as_ref() == file))
+            .unwrap_or(usize::MAX)
+    };
+    let mut sorted: Vec<&Diagnostic> = outcome.diagnostics.iter().collect();
+    sorted.sort_by_key(|d| {
+        let (line, column) = d.location.as_ref().map_or((0, 0), |l| (l.line, l.column));
+        (file_order(d), line, column)
+    });
+    for diagnostic in sorted {
         println!("{diagnostic}");
     }
     let mut by_file: BTreeMap<&str, (usize, usize)> =
