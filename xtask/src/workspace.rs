@@ -1,8 +1,12 @@
 //! Building and checking the workspace.
 
 use crate::cmd;
-use anyhow::Result;
-use std::process::Command;
+use anyhow::{Context, Result, bail};
+use std::{
+    io::{BufRead, BufReader},
+    process::{Command, Stdio},
+    time::Duration,
+};
 
 /// Plugin crates compiled to wasm32-wasip2 components (the SDK is a library, not a plugin).
 const PLUGIN_PACKAGES: &[&str] = &["lanner-plugin-heartbeat"];
@@ -17,16 +21,60 @@ pub fn build_plugins() -> Result<()> {
     cmd::run_command(&mut command)
 }
 
-/// Builds and runs `lanner` with `args` (default: `run`, the main job).
+/// Builds and runs `lanner` with `args`. Without arguments it runs the main
+/// job (`lanner run` on the built-in rules) and, once the probe is attached,
+/// performs one harmless action that a built-in rule reports, so a first run
+/// shows a real alert instead of a quiet terminal.
 pub fn run_lanner(args: &[String]) -> Result<()> {
+    cmd::run("cargo", &["build", "--quiet", "--package", "lanner"])?;
     let mut command = Command::new("cargo");
     command.args(["run", "--quiet", "--package", "lanner", "--"]);
-    if args.is_empty() {
-        command.arg("run");
-    } else {
+    if !args.is_empty() {
         command.args(args);
+        return cmd::run_command(&mut command);
     }
-    cmd::run_command(&mut command)
+    command.arg("run");
+    eprintln!("xtask: $ lanner run   (built-in rules; Ctrl-C to stop)");
+    let mut child = command
+        .stdin(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("cannot start lanner")?;
+    let stderr = child.stderr.take().context("lanner's stderr")?;
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            eprintln!("{line}");
+            if line.contains("source attached") {
+                let _ = ready_tx.send(());
+            }
+        }
+    });
+    if ready_rx.recv_timeout(Duration::from_secs(60)).is_ok() {
+        demo_action()?;
+    }
+    let status = child.wait().context("waiting for lanner")?;
+    if !status.success() {
+        bail!("lanner exited with {status}");
+    }
+    Ok(())
+}
+
+/// Runs a copy of `/bin/true` from /tmp: what droppers do, and what the
+/// built-in rules flag.
+fn demo_action() -> Result<()> {
+    let demo = std::env::temp_dir().join("lanner-demo-true");
+    std::fs::copy("/bin/true", &demo).context("copying /bin/true for the demo")?;
+    eprintln!(
+        "xtask: demo: running {} (a program started from /tmp), which the built-in rules report:",
+        demo.display()
+    );
+    let status = Command::new(&demo).status().context("running the demo program")?;
+    let _ = std::fs::remove_file(&demo);
+    if !status.success() {
+        bail!("the demo program failed ({status})");
+    }
+    Ok(())
 }
 
 /// The whole suite: format, lints, then every test (kernel tests included).
