@@ -1,6 +1,7 @@
 //! Engine tests over a synthetic source whose fields cover every value type,
 //! so operator semantics are tested without any real event source.
 
+mod default_rules;
 mod operators;
 mod rules;
 
