@@ -60,6 +60,8 @@ pub struct Ruleset {
     rules: Vec<CompiledRule>,
     sources: Vec<(String, SourceIndex)>,
     match_mode: MatchMode,
+    /// How many field cache slots the rules use (sizes each event's cache).
+    field_slots: usize,
 }
 
 /// The result of loading rules: the rule set (when there is no error) and every diagnostic.
@@ -89,8 +91,8 @@ impl Ruleset {
     ) -> LoadOutcome {
         let collection = loader::load(files);
         let mut diagnostics = collection.diagnostics.clone();
-        let (rules, compile_diagnostics) = compile::compile(&collection, &registry);
-        diagnostics.extend(compile_diagnostics);
+        let compiled = compile::compile(&collection, &registry);
+        diagnostics.extend(compiled.diagnostics);
         attach_snippets(&mut diagnostics, files);
         if diagnostics.iter().any(|d| d.severity() == Severity::Error) {
             return LoadOutcome {
@@ -98,14 +100,19 @@ impl Ruleset {
                 diagnostics,
             };
         }
-        let ruleset = Self::index(registry, rules, options);
+        let ruleset = Self::index(registry, compiled.rules, compiled.field_slots, options);
         LoadOutcome {
             ruleset: Some(ruleset),
             diagnostics,
         }
     }
 
-    fn index(registry: Registry, rules: Vec<CompiledRule>, options: &RulesetOptions) -> Self {
+    fn index(
+        registry: Registry,
+        rules: Vec<CompiledRule>,
+        field_slots: usize,
+        options: &RulesetOptions,
+    ) -> Self {
         let mut sources: Vec<(String, SourceIndex)> = registry
             .tables()
             .map(|table| {
@@ -137,6 +144,7 @@ impl Ruleset {
             rules,
             sources,
             match_mode: options.match_mode,
+            field_slots,
         }
     }
 
@@ -188,7 +196,7 @@ impl Ruleset {
         if candidates.is_empty() {
             return;
         }
-        let mut evaluation = Evaluation::new(event, context);
+        let mut evaluation = Evaluation::with_slots(event, context, self.field_slots);
         for &number in candidates {
             let Some(rule) = self.rules.get(number as usize) else {
                 continue;

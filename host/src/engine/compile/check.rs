@@ -25,22 +25,46 @@ pub struct OperandType {
     pub is_list: bool,
 }
 
+/// Cache slots of a whole rule set: one per distinct (field, argument), shared
+/// by every rule, because one event's field cache serves all its candidate rules.
+#[derive(Debug, Default)]
+pub struct FieldSlots {
+    slots: HashMap<(u32, u32, Option<String>), u32>,
+}
+
+impl FieldSlots {
+    /// How many slots were handed out (slots are `0..len`).
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Whether no slot was handed out.
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    fn slot(&mut self, key: (u32, u32, Option<String>)) -> u32 {
+        let next = self.slots.len() as u32;
+        *self.slots.entry(key).or_insert(next)
+    }
+}
+
 /// Binds fields of one source, giving each distinct (field, argument) a cache slot.
 pub struct FieldBinder<'r> {
     registry: &'r Registry,
     source: String,
-    slots: HashMap<(u32, u32, Option<String>), u32>,
+    slots: &'r mut FieldSlots,
     /// Names of every field bound, as written (`proc.aname[2]`), in first-use order.
     pub used: Vec<String>,
 }
 
 impl<'r> FieldBinder<'r> {
-    /// A binder for `source`.
-    pub fn new(registry: &'r Registry, source: &str) -> Self {
+    /// A binder for `source`, handing out slots from the rule set's `slots`.
+    pub fn new(registry: &'r Registry, source: &str, slots: &'r mut FieldSlots) -> Self {
         Self {
             registry,
             source: source.to_string(),
-            slots: HashMap::new(),
+            slots,
             used: Vec::new(),
         }
     }
@@ -69,8 +93,7 @@ impl<'r> FieldBinder<'r> {
             None => (None, None),
         };
         let key = (id.source, id.field, arg.clone());
-        let next = self.slots.len() as u32;
-        let slot = *self.slots.entry(key).or_insert(next);
+        let slot = self.slots.slot(key);
         let written = match &arg {
             Some(arg) => format!("{}[{arg}]", def.name),
             None => def.name.clone(),

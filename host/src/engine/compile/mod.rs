@@ -20,7 +20,7 @@ use super::{
     parser::parse_condition,
 };
 use crate::fields::Registry;
-use check::FieldBinder;
+use check::{FieldBinder, FieldSlots};
 pub use evttypes::EventTypeSet;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -86,12 +86,22 @@ pub struct CompiledRule {
     pub location: Location,
 }
 
+/// What [`compile`] produces.
+#[derive(Debug)]
+pub struct Compiled {
+    /// The rules that compiled, in definition order.
+    pub rules: Vec<CompiledRule>,
+    /// How many field cache slots the rules use, all rules together
+    /// (every [`BoundField::slot`](super::eval::BoundField::slot) is below it).
+    pub field_slots: usize,
+    /// Every problem found.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
 /// Compiles every rule of `collection` whose source is registered.
-pub fn compile(
-    collection: &Collection,
-    registry: &Registry,
-) -> (Vec<CompiledRule>, Vec<Diagnostic>) {
+pub fn compile(collection: &Collection, registry: &Registry) -> Compiled {
     let mut diagnostics = Vec::new();
+    let mut slots = FieldSlots::default();
     let lists = ListExpander::new(&collection.lists);
     let mut used_lists = vec![false; collection.lists.len()];
     for (index, inlined) in lists.inlined().iter().enumerate() {
@@ -131,7 +141,14 @@ pub fn compile(
             );
             continue;
         }
-        match compile_rule(rule, &text, registry, &mut macros, &mut used_macros) {
+        match compile_rule(
+            rule,
+            &text,
+            registry,
+            &mut macros,
+            &mut used_macros,
+            &mut slots,
+        ) {
             Ok((compiled, warnings)) => {
                 diagnostics.extend(warnings);
                 rules.push(compiled);
@@ -180,7 +197,11 @@ pub fn compile(
             );
         }
     }
-    (rules, diagnostics)
+    Compiled {
+        rules,
+        field_slots: slots.len(),
+        diagnostics,
+    }
 }
 
 fn compile_rule(
@@ -189,6 +210,7 @@ fn compile_rule(
     registry: &Registry,
     macros: &mut MacroTable,
     used_macros: &mut HashSet<String>,
+    slots: &mut FieldSlots,
 ) -> Result<(CompiledRule, Vec<Diagnostic>), Box<Diagnostic>> {
     let in_rule = |d: Diagnostic| d.in_item("rule", &rule.name);
     let fail = |d: Diagnostic| Box::new(in_rule(d));
@@ -203,7 +225,7 @@ fn compile_rule(
         .resolve(&parsed, usize::MAX, &mut Vec::new(), used_macros)
         .map_err(|e| fail(condition_error(&e, &rule.condition_location, text)))?;
 
-    let mut binder = FieldBinder::new(registry, &rule.source);
+    let mut binder = FieldBinder::new(registry, &rule.source, slots);
     for exception in &rule.exceptions {
         let names: Vec<&String> = match &exception.fields {
             ExceptionFields::Scalar(name) => vec![name],

@@ -6,7 +6,8 @@
 use super::{CompiledOperand, Evaluation, GlobMatcher, PathPrefixMatcher};
 use crate::{engine::ast::Operator, fields::Value};
 use memchr::memmem::Finder;
-use std::{cmp::Ordering, collections::HashSet};
+use rustc_hash::FxHashSet;
+use std::cmp::Ordering;
 
 /// A compiled right-hand side, ready to test values against.
 #[derive(Debug)]
@@ -66,12 +67,16 @@ pub enum Quantifier {
 }
 
 /// A set of typed literals for `in`/`intersects`, hashed where the type allows.
+///
+/// The hash is Fx, not SipHash: the sets hold the rules' literals, fixed at
+/// load time, so event data can only look keys up, never grow a bucket, and a
+/// fast hash of short strings is what an `in (...)` test costs.
 #[derive(Debug)]
 pub enum ValueSet {
     /// Strings, hashed.
-    Strings(HashSet<Box<str>>),
+    Strings(FxHashSet<Box<str>>),
     /// Integers of any width, times included, hashed.
-    Numbers(HashSet<i128>),
+    Numbers(FxHashSet<i128>),
     /// Anything else (addresses, networks, booleans, bytes), compared one by one.
     Values(Vec<Value<'static>>),
 }
@@ -122,8 +127,42 @@ impl ValueSet {
 }
 
 impl Test {
+    /// Whether the test evaluates other terms of the event (a field or a
+    /// transformer on the right), so it needs the [`Evaluation`]; tests that
+    /// do not can use [`Test::matches_value`] on a value read in place.
+    pub fn needs_evaluation(&self) -> bool {
+        match self {
+            Self::FieldCompare { .. } => true,
+            Self::Modified { tests, .. } => tests.iter().any(Test::needs_evaluation),
+            _ => false,
+        }
+    }
+
     /// Whether `value` (already extracted, never missing) passes the test.
     pub fn matches<'e>(&self, eval: &mut Evaluation<'e>, value: &Value<'e>) -> bool {
+        match self {
+            Self::Modified { quantifier, tests } if self.needs_evaluation() => {
+                let mut matched = 0usize;
+                for test in tests {
+                    if test.matches(eval, value) {
+                        matched += 1;
+                    }
+                }
+                quantifier.holds(matched, tests.len())
+            }
+            Self::FieldCompare { op, rhs } => {
+                let Some(other) = eval.operand(rhs) else {
+                    return false;
+                };
+                compare_field_values(*op, value, &other)
+            }
+            _ => self.matches_value(value),
+        }
+    }
+
+    /// Whether `value` passes a test that needs no evaluation (see
+    /// [`Test::needs_evaluation`]); a field-to-field test never passes here.
+    pub fn matches_value(&self, value: &Value<'_>) -> bool {
         match self {
             Self::Exists => true,
             Self::Compare { op, rhs } => compare_values(*op, value, rhs),
@@ -145,24 +184,24 @@ impl Test {
             },
             Self::PMatch(prefixes) => text_of(value).is_some_and(|s| prefixes.is_match(s)),
             Self::Modified { quantifier, tests } => {
-                let mut matched = 0usize;
-                for test in tests {
-                    if test.matches(eval, value) {
-                        matched += 1;
-                    }
-                }
-                match quantifier {
-                    Quantifier::ExactlyOne => matched == 1,
-                    Quantifier::AtLeastOne => matched >= 1,
-                    Quantifier::All => matched == tests.len(),
-                }
+                let matched = tests
+                    .iter()
+                    .filter(|test| test.matches_value(value))
+                    .count();
+                quantifier.holds(matched, tests.len())
             }
-            Self::FieldCompare { op, rhs } => {
-                let Some(other) = eval.operand(rhs) else {
-                    return false;
-                };
-                compare_field_values(*op, value, &other)
-            }
+            Self::FieldCompare { .. } => false,
+        }
+    }
+}
+
+impl Quantifier {
+    /// Whether `matched` passing tests out of `total` satisfy the quantifier.
+    fn holds(self, matched: usize, total: usize) -> bool {
+        match self {
+            Self::ExactlyOne => matched == 1,
+            Self::AtLeastOne => matched >= 1,
+            Self::All => matched == total,
         }
     }
 }
@@ -284,16 +323,32 @@ pub fn text_of<'a>(value: &'a Value<'_>) -> Option<&'a str> {
 }
 
 /// ASCII case-insensitive substring search; `needle` must already be lowercase.
+///
+/// Candidates are found with `memchr2` on the first byte's two cases, then
+/// the rest is compared case-insensitively.
 fn contains_ignore_ascii_case(haystack: &[u8], needle: &[u8]) -> bool {
-    if needle.is_empty() {
+    let Some((&first, rest)) = needle.split_first() else {
         return true;
-    }
-    if needle.len() > haystack.len() {
+    };
+    let Some(last_start) = haystack.len().checked_sub(needle.len()) else {
         return false;
+    };
+    let (lower, upper) = (first.to_ascii_lowercase(), first.to_ascii_uppercase());
+    let mut from = 0;
+    while let Some(window) = haystack.get(from..=last_start) {
+        let Some(found) = memchr::memchr2(lower, upper, window) else {
+            return false;
+        };
+        let at = from + found;
+        if haystack
+            .get(at + 1..at + needle.len())
+            .is_some_and(|tail| tail.eq_ignore_ascii_case(rest))
+        {
+            return true;
+        }
+        from = at + 1;
     }
-    haystack
-        .windows(needle.len())
-        .any(|window| window.eq_ignore_ascii_case(needle))
+    false
 }
 
 #[cfg(test)]
@@ -347,5 +402,9 @@ mod tests {
         assert!(contains_ignore_ascii_case(b"Hello World", b"o wor"));
         assert!(!contains_ignore_ascii_case(b"Hello", b"hellos"));
         assert!(contains_ignore_ascii_case(b"", b""));
+        assert!(contains_ignore_ascii_case(b"CAP_SYS_MODULE", b"sys_module"));
+        assert!(contains_ignore_ascii_case(b"aab", b"ab"));
+        assert!(contains_ignore_ascii_case(b"x", b"x") && !contains_ignore_ascii_case(b"", b"x"));
+        assert!(!contains_ignore_ascii_case(b"sys_modul", b"sys_module"));
     }
 }

@@ -78,22 +78,25 @@ impl GlobMatcher {
     }
 
     /// Whether the whole of `text` matches.
-    pub fn is_match(&self, text: &str) -> bool {
-        if self.case_insensitive {
-            let folded: Vec<char> = text.chars().map(fold_char).collect();
-            self.match_chars(&folded)
-        } else {
-            let chars: Vec<char> = text.chars().collect();
-            self.match_chars(&chars)
-        }
-    }
-
+    ///
     /// Iterative matching with single-star backtracking: linear in practice,
-    /// and never exponential, whatever the pattern.
-    fn match_chars(&self, text: &[char]) -> bool {
+    /// and never exponential, whatever the pattern. It walks `text` in place
+    /// by byte offsets (always on character boundaries), folding case per
+    /// character for `iglob`, so a match allocates nothing.
+    pub fn is_match(&self, text: &str) -> bool {
+        let char_at = |at: usize| {
+            let c = text.get(at..)?.chars().next()?;
+            let folded = if self.case_insensitive {
+                fold_char(c)
+            } else {
+                c
+            };
+            Some((folded, c.len_utf8()))
+        };
         let (mut t, mut p) = (0usize, 0usize);
+        // After a `*`: the token after it, and where in the text it resumes.
         let mut resume: Option<(usize, usize)> = None;
-        while t < text.len() {
+        while let Some((c, width)) = char_at(t) {
             let advanced = match self.tokens.get(p) {
                 Some(Token::AnyRun) => {
                     resume = Some((p + 1, t));
@@ -101,25 +104,29 @@ impl GlobMatcher {
                     continue;
                 }
                 Some(Token::AnyOne) => true,
-                Some(Token::Literal(c)) => *c == text[t],
+                Some(Token::Literal(literal)) => *literal == c,
                 Some(Token::Class { negated, ranges }) => {
-                    let inside = ranges.iter().any(|(lo, hi)| (*lo..=*hi).contains(&text[t]));
+                    let inside = ranges.iter().any(|(lo, hi)| (*lo..=*hi).contains(&c));
                     inside != *negated
                 }
                 None => false,
             };
             if advanced {
                 p += 1;
-                t += 1;
+                t += width;
             } else if let Some((star_p, star_t)) = resume {
+                // Let the star swallow one more character and retry after it.
+                let next = star_t + char_at(star_t).map_or(1, |(_, w)| w);
                 p = star_p;
-                t = star_t + 1;
-                resume = Some((star_p, star_t + 1));
+                t = next;
+                resume = Some((star_p, next));
             } else {
                 return false;
             }
         }
-        self.tokens[p.min(self.tokens.len())..]
+        self.tokens
+            .get(p..)
+            .unwrap_or_default()
             .iter()
             .all(|token| *token == Token::AnyRun)
     }
@@ -189,13 +196,12 @@ impl PathPrefixMatcher {
 
     /// Whether `path` equals or lies below one of the prefixes.
     pub fn is_match(&self, path: &str) -> bool {
-        let parts: Vec<&str> = components(path).collect();
         self.prefixes.iter().any(|prefix| {
-            prefix.len() <= parts.len()
-                && prefix
-                    .iter()
-                    .zip(parts.iter())
-                    .all(|(glob, part)| glob.is_match(part))
+            // Each prefix component must meet a path component that matches it.
+            let mut parts = components(path);
+            prefix
+                .iter()
+                .all(|glob| parts.next().is_some_and(|part| glob.is_match(part)))
         })
     }
 }

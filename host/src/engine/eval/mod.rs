@@ -104,19 +104,34 @@ impl BoundField {
 }
 
 /// Per-event evaluation state: the event and the values extracted so far.
+///
+/// The cache is dense: `positions` maps a field's slot to where its value
+/// sits in `values`, so a field used by many rules is extracted once and
+/// found again in constant time, and tests read cached values in place
+/// rather than cloning them.
 pub struct Evaluation<'e> {
     event: &'e dyn Event,
     context: &'e EventContext,
-    cache: Vec<(u32, Option<Value<'e>>)>,
+    /// Per slot: 1 + the index of its value in `values`; 0 until extracted.
+    positions: Vec<u32>,
+    /// Extracted values (`None`: the event has no value for the field).
+    values: Vec<Option<Value<'e>>>,
 }
 
 impl<'e> Evaluation<'e> {
     /// Starts evaluating `event`, whose envelope is `context`.
     pub fn new(event: &'e dyn Event, context: &'e EventContext) -> Self {
+        Self::with_slots(event, context, 0)
+    }
+
+    /// Starts evaluating `event` with room for `slots` cached fields
+    /// (the rule set's slot count; the cache still grows past it if needed).
+    pub fn with_slots(event: &'e dyn Event, context: &'e EventContext, slots: usize) -> Self {
         Self {
             event,
             context,
-            cache: Vec::new(),
+            positions: vec![0; slots],
+            values: Vec::with_capacity(16),
         }
     }
 
@@ -127,8 +142,17 @@ impl<'e> Evaluation<'e> {
 
     /// The value of `field` for this event, extracting it on first use.
     pub fn field(&mut self, field: &BoundField) -> Option<Value<'e>> {
-        if let Some((_, cached)) = self.cache.iter().find(|(slot, _)| *slot == field.slot) {
-            return cached.clone();
+        let index = self.cached(field);
+        self.values.get(index).cloned().flatten()
+    }
+
+    /// Where `field`'s value sits in `values`, extracting it on first use.
+    fn cached(&mut self, field: &BoundField) -> usize {
+        let slot = field.slot as usize;
+        if let Some(&position) = self.positions.get(slot)
+            && position != 0
+        {
+            return position as usize - 1;
         }
         let value = match field.engine {
             Some(engine_field) => self
@@ -136,8 +160,15 @@ impl<'e> Evaluation<'e> {
                 .extract(engine_field, self.event.timestamp_ns()),
             None => self.event.extract(&field.request()),
         };
-        self.cache.push((field.slot, value.clone()));
-        value
+        if slot >= self.positions.len() {
+            self.positions.resize(slot + 1, 0);
+        }
+        let index = self.values.len();
+        self.values.push(value);
+        if let Some(position) = self.positions.get_mut(slot) {
+            *position = index as u32 + 1;
+        }
+        index
     }
 
     /// Evaluates an operand to a value (`None` when missing).
@@ -162,7 +193,25 @@ impl<'e> Evaluation<'e> {
     }
 
     fn check(&mut self, check: &CompiledCheck) -> bool {
-        // A missing left-hand value makes every operator false, `!=` included.
+        // The common case: a field tested against literals, read in place.
+        if let CompiledOperand::Field(field) = &check.lhs
+            && !check.test.needs_evaluation()
+        {
+            let index = self.cached(field);
+            // A missing left-hand value makes every operator false, `!=` included.
+            let Some(Some(value)) = self.values.get(index) else {
+                return false;
+            };
+            if let Test::Exists = check.test {
+                return true;
+            }
+            if check.any_element
+                && let Value::List(items) = value
+            {
+                return items.iter().any(|item| check.test.matches_value(item));
+            }
+            return check.test.matches_value(value);
+        }
         let Some(value) = self.operand(&check.lhs) else {
             return false;
         };

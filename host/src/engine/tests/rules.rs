@@ -222,3 +222,21 @@ fn condition_errors_point_at_the_condition_with_a_snippet() {
     assert!(error.snippet.as_deref().unwrap().contains("condition: evt.type"));
     assert!(error.hint.is_some());
 }
+
+#[test]
+fn rules_of_one_event_do_not_share_field_values_by_accident() {
+    // Both rules bind their first field to the first cache slot of their own
+    // binder; evaluating the first must not hand its value to the second.
+    let text = file(
+        "- rule: a\n  desc: d\n  condition: t.str = nope\n  output: o\n  priority: INFO\n  source: SRC\n\
+         - rule: b\n  desc: d\n  condition: t.other = yes\n  output: o %t.other\n  priority: INFO\n  source: SRC\n",
+    );
+    let (ruleset, diagnostics) = load(&[("a.yaml", &text)]);
+    assert!(errors(&diagnostics).is_empty(), "{diagnostics:#?}");
+    let ruleset = ruleset.unwrap();
+    let event = TestEvent::new("open", &[("t.str", s("x")), ("t.other", s("yes"))]);
+    let fired = alerts(&ruleset, &event);
+    assert_eq!(fired.len(), 1);
+    assert_eq!(fired[0].rule, "b");
+    assert_eq!(fired[0].message, "o yes");
+}
