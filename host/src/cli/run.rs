@@ -66,6 +66,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
             .priority
             .unwrap_or(RulesetOptions::default().min_priority),
         match_mode: config.rule_matching.unwrap_or_default(),
+        ..RulesetOptions::default()
     };
     let ruleset = rules_files::load_for_run(&rule_paths, &options)?;
     let printer = Printer {

@@ -15,7 +15,11 @@ pub mod event;
 pub mod loader;
 pub mod output;
 pub mod parser;
+pub mod requirements;
 pub mod ruleset;
 
 pub use event::{Event, FieldRequest};
 pub use ruleset::{LoadOutcome, MatchMode, Ruleset, RulesetOptions, SourceHandle};
+
+#[cfg(test)]
+mod tests;

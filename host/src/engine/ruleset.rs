@@ -8,6 +8,7 @@ use super::{
     event::Event,
     loader::{self, Priority, RulesSource},
     output::Alert,
+    requirements,
 };
 use crate::fields::Registry;
 use std::collections::HashMap;
@@ -29,6 +30,8 @@ pub struct RulesetOptions {
     pub min_priority: Priority,
     /// First or all matches.
     pub match_mode: MatchMode,
+    /// Loaded plugins as `(name, version)`, for `required_plugin_versions`.
+    pub plugins: Vec<(String, String)>,
 }
 
 impl Default for RulesetOptions {
@@ -36,6 +39,7 @@ impl Default for RulesetOptions {
         Self {
             min_priority: Priority::Debug,
             match_mode: MatchMode::First,
+            plugins: Vec::new(),
         }
     }
 }
@@ -93,6 +97,7 @@ impl Ruleset {
         let mut diagnostics = collection.diagnostics.clone();
         let compiled = compile::compile(&collection, &registry);
         diagnostics.extend(compiled.diagnostics);
+        diagnostics.extend(requirements::check(&collection, &options.plugins));
         attach_snippets(&mut diagnostics, files);
         if diagnostics.iter().any(|d| d.severity() == Severity::Error) {
             return LoadOutcome {

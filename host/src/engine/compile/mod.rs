@@ -7,6 +7,7 @@
 
 pub mod check;
 pub mod evttypes;
+pub mod warnings;
 
 use super::{
     ast::{Expr, Pos},
@@ -266,7 +267,11 @@ fn compile_rule(
         .map(|t| t.event_types.clone())
         .unwrap_or_default();
     let event_types = evttypes::event_types(&expanded, &types);
-    let mut warnings = Vec::new();
+    let mut warnings: Vec<Diagnostic> =
+        warnings::condition_warnings(&expanded, &rule.output, &rule.source, registry)
+            .into_iter()
+            .map(|w| in_rule(w.at(rule.condition_location.clone())))
+            .collect();
     if !types.is_empty() && event_types.len() > 100 && rule.warn_evttypes {
         warnings.push(in_rule(
             Diagnostic::new(Code::NoEvttype, format!(

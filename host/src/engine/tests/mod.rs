@@ -59,6 +59,8 @@ pub fn registry() -> Registry {
             field("t.rel", FieldType::RelTime),
             field("t.abs", FieldType::AbsTime),
             field("t.buf", FieldType::Bytes),
+            field("ka.user.name", FieldType::String),
+            field("evt.dir", FieldType::String),
             list(field("t.strs", FieldType::String)),
             list(field("t.ints", FieldType::UInt)),
             {

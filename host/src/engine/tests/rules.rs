@@ -32,7 +32,7 @@ fn lists_and_macros_expand_in_order() {
         assert_eq!(!alerts(&ruleset, &event).is_empty(), expected, "{value}");
     }
     let rule = &ruleset.rules()[0];
-    assert_eq!(rule.expanded_condition, "(evt.type = open and t.str in (bash, sh, zsh))");
+    assert_eq!(rule.expanded_condition, "evt.type = open and t.str in (bash, sh, zsh)");
 }
 
 #[test]
@@ -46,7 +46,8 @@ fn a_macro_cannot_use_a_later_macro_but_a_rule_can() {
     let error = errors(&diagnostics)[0];
     assert_eq!(error.message, "Undefined macro 'b' used in filter.");
     assert_eq!(error.code, Code::CompileCondition);
-    assert_eq!(error.location.as_ref().unwrap().line, 5);
+    // Reported where the rule's condition (which pulls the macro in) is.
+    assert_eq!(error.location.as_ref().unwrap().line, 7);
 }
 
 #[test]
@@ -239,4 +240,67 @@ fn rules_of_one_event_do_not_share_field_values_by_accident() {
     assert_eq!(fired.len(), 1);
     assert_eq!(fired[0].rule, "b");
     assert_eq!(fired[0].message, "o yes");
+}
+
+#[test]
+fn plugin_requirements_are_checked_against_loaded_plugins() {
+    let text = "- required_plugin_versions:\n  - name: container\n    version: 0.4.0\n  - name: k8saudit\n    version: 0.18.0\n    alternatives:\n      - name: k8saudit-eks\n        version: 0.6.0\n";
+    let (ruleset, diagnostics) = load(&[("req.yaml", text)]);
+    assert!(ruleset.is_none());
+    let errors = errors(&diagnostics);
+    assert_eq!(errors.len(), 1, "container is built in: {diagnostics:#?}");
+    assert_eq!(
+        errors[0].message,
+        "Plugin requirement not satisfied, must load one of: k8saudit (>= 0.18.0), k8saudit-eks (>= 0.6.0)"
+    );
+    assert_eq!(errors[0].location.as_ref().unwrap().line, 4);
+
+    let sources = [RulesSource { name: Arc::from("req.yaml"), text: text.to_string() }];
+    for (name, version, ok) in [
+        ("k8saudit", "0.18.2", true),
+        ("k8saudit-eks", "0.6.0", true),
+        ("k8saudit", "0.17.9", false),
+        ("k8saudit", "1.0.0", false),
+    ] {
+        let options = RulesetOptions {
+            plugins: vec![(name.to_string(), version.to_string())],
+            ..RulesetOptions::default()
+        };
+        let outcome = Ruleset::load(registry(), &sources, &options);
+        assert_eq!(!outcome.has_errors(), ok, "{name} {version}");
+    }
+}
+
+#[test]
+fn engine_version_requirements_are_checked() {
+    let (_, diagnostics) = load(&[("v.yaml", "- required_engine_version: 0.99.0\n")]);
+    let error = errors(&diagnostics)[0];
+    assert!(error.message.contains("0.99.0"), "{}", error.message);
+    let (ruleset, diagnostics) = load(&[("v.yaml", "- required_engine_version: 15\n")]);
+    assert!(ruleset.is_some(), "{diagnostics:#?}");
+}
+
+#[test]
+fn suspicious_conditions_raise_warnings() {
+    let ruleset_warnings = |condition: &str| -> Vec<(Code, String)> {
+        let (_, diagnostics) = load(&[("w.yaml", &rule_file(condition))]);
+        diagnostics
+            .into_iter()
+            .filter(|d| d.severity() == Severity::Warning)
+            .map(|d| (d.code, d.message))
+            .collect()
+    };
+    let found = ruleset_warnings("evt.type = open and t.str = t.other");
+    assert!(found.contains(&(Code::ConditionWarning, "'t.other' may be a valid field misused as a const string value".into())), "{found:?}");
+    let found = ruleset_warnings("evt.type = open and t.str regex abc");
+    assert!(found.iter().any(|(c, m)| *c == Code::ConditionWarning && m.contains("may be optimized")), "{found:?}");
+    let found = ruleset_warnings("evt.type = open and t.str in (\"tolower(x)\")");
+    assert!(found.iter().any(|(_, m)| m.contains("transformer misused")), "{found:?}");
+    assert!(ruleset_warnings("evt.type = open and t.str regex \"a.*b\"").is_empty());
+    let found = ruleset_warnings("evt.type = open and ka.user.name != <NA>");
+    assert!(found.iter().any(|(c, _)| *c == Code::UnsafeNaCheck), "{found:?}");
+    let found = ruleset_warnings("evt.type = open and evt.dir = <");
+    assert!(found.contains(&(Code::DeprecatedItem, "field 'evt.dir' is deprecated".into())), "{found:?}");
+    let found = ruleset_warnings("t.str = x");
+    assert!(found.iter().all(|(c, _)| *c != Code::NoEvttype), "4 event types do not exceed 100");
 }
