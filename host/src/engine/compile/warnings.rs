@@ -29,7 +29,9 @@ pub fn condition_warnings(
     registry: &Registry,
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    walk(expr, &mut |check| check_warnings(check, source, registry, &mut out));
+    walk(expr, &mut |check| {
+        check_warnings(check, source, registry, &mut out)
+    });
     for field in DEPRECATED_FIELDS {
         // Outputs are searched as text, the way Falco does it.
         if output.contains(&format!("%{field}")) {
@@ -82,9 +84,15 @@ fn check_warnings(check: &Check, source: &str, registry: &Registry, out: &mut Ve
         out.push(
             Diagnostic::new(
                 Code::UnsafeNaCheck,
-                format!("comparing '{}' with <NA> is unsafe: a missing value never equals <NA>", field.name),
+                format!(
+                    "comparing '{}' with <NA> is unsafe: a missing value never equals <NA>",
+                    field.name
+                ),
             )
-            .with_hint(format!("use `not {} exists` to test for a missing value", field.name)),
+            .with_hint(format!(
+                "use `not {} exists` to test for a missing value",
+                field.name
+            )),
         );
     }
     for value in &values {
@@ -99,7 +107,9 @@ fn check_warnings(check: &Check, source: &str, registry: &Registry, out: &mut Ve
         } else if is_transformer_text(value) {
             out.push(Diagnostic::new(
                 Code::ConditionWarning,
-                format!("'{value}' may be a valid field transformer misused as a const string value"),
+                format!(
+                    "'{value}' may be a valid field transformer misused as a const string value"
+                ),
             ));
         }
     }
@@ -124,7 +134,9 @@ fn looks_like_field(value: &str) -> bool {
         && value
             .split('.')
             .all(|part| part.chars().next().is_some_and(|c| c.is_ascii_alphabetic()))
-        && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_')
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_')
 }
 
 fn is_transformer_text(value: &str) -> bool {

@@ -15,10 +15,16 @@ fn event() -> TestEvent {
             ("t.net", Value::Ip("192.168.7.9".parse().unwrap())),
             ("t.rel", Value::RelTime(5_000)),
             ("t.abs", Value::AbsTime(1_700_000_000_000_000_000)),
-            ("t.buf", Value::Bytes(Cow::Owned(vec![0xca, 0xfe, 0xba, 0xbe, 0x01]))),
+            (
+                "t.buf",
+                Value::Bytes(Cow::Owned(vec![0xca, 0xfe, 0xba, 0xbe, 0x01])),
+            ),
             ("t.strs", Value::List(vec![s("a"), s("b")])),
             ("t.ints", Value::List(vec![Value::UInt(1), Value::UInt(2)])),
-            ("proc.aname", Value::List(vec![s("bash"), s("sshd"), s("systemd")])),
+            (
+                "proc.aname",
+                Value::List(vec![s("bash"), s("sshd"), s("systemd")]),
+            ),
             ("proc.aname[1]", s("sshd")),
             ("t.key[x]", s("vx")),
         ],
@@ -32,8 +38,14 @@ fn empty() -> TestEvent {
 /// `condition` matches the full event and not the empty one, and `negative` does not match.
 fn check(positive: &str, negative: &str) {
     assert!(matches(positive, &event()), "`{positive}` should match");
-    assert!(!matches(positive, &empty()), "`{positive}` must be false on a missing value");
-    assert!(!matches(negative, &event()), "`{negative}` should not match");
+    assert!(
+        !matches(positive, &empty()),
+        "`{positive}` must be false on a missing value"
+    );
+    assert!(
+        !matches(negative, &event()),
+        "`{negative}` should not match"
+    );
 }
 
 #[test]
@@ -81,8 +93,14 @@ fn string_operators() {
     check("t.str endswith Bash", "t.str endswith bash");
     check("t.str glob /usr/*/B?sh", "t.str glob /usr/*/b?sh");
     check("t.str iglob /USR/*/b?sh", "t.str iglob /opt/*");
-    check("t.str regex \"/usr/bin/[A-Z]ash\"", "t.str regex \"bin/Bash\"");
-    check("t.str pmatch (/usr/bin, /opt)", "t.str pmatch (/usr/bi, /opt)");
+    check(
+        "t.str regex \"/usr/bin/[A-Z]ash\"",
+        "t.str regex \"bin/Bash\"",
+    );
+    check(
+        "t.str pmatch (/usr/bin, /opt)",
+        "t.str pmatch (/usr/bi, /opt)",
+    );
     check("t.str pmatch (/usr/*)", "t.str pmatch (/usr/sbin)");
 }
 
@@ -101,7 +119,10 @@ fn set_operators_on_scalars() {
     check("t.uint in (22, 443)", "t.uint in (22, 80)");
     check("t.ip in (127.0.0.1, 10.0.0.0/8)", "t.ip in (127.0.0.1)");
     check("t.bool in (true)", "t.bool in (false)");
-    assert!(!matches("t.str in ()", &event()), "an empty list matches nothing");
+    assert!(
+        !matches("t.str in ()", &event()),
+        "an empty list matches nothing"
+    );
 }
 
 #[test]
@@ -110,7 +131,10 @@ fn list_fields_use_subset_and_overlap() {
     check("t.strs intersects (b, z)", "t.strs intersects (y, z)");
     check("t.ints in (1, 2)", "t.ints intersects (3)");
     let no_items = TestEvent::new("open", &[("t.strs", Value::List(vec![]))]);
-    assert!(matches("t.strs in (a)", &no_items), "an empty list is a subset");
+    assert!(
+        matches("t.strs in (a)", &no_items),
+        "an empty list is a subset"
+    );
     assert!(!matches("t.strs intersects (a)", &no_items));
     assert!(compile_error("t.strs = a").contains("not supported"));
 }
@@ -136,7 +160,10 @@ fn field_arguments() {
 
 #[test]
 fn transformers() {
-    check("tolower(t.str) = /usr/bin/bash", "toupper(t.str) = /usr/bin/bash");
+    check(
+        "tolower(t.str) = /usr/bin/bash",
+        "toupper(t.str) = /usr/bin/bash",
+    );
     check("basename(t.str) = Bash", "basename(t.str) = bin");
     check("len(t.str) = 13", "len(t.str) > 13");
     check("len(t.strs) = 2", "len(t.strs) = 3");
@@ -156,9 +183,18 @@ fn field_to_field_comparisons() {
 
 #[test]
 fn modifiers() {
-    check("t.str startswith anyof (/opt, /usr)", "t.str startswith anyof (/opt, /srv)");
-    check("t.str contains allof (usr, bin)", "t.str contains allof (usr, sbin)");
-    check("t.str contains oneof (usr, sbin)", "t.str contains oneof (usr, bin)");
+    check(
+        "t.str startswith anyof (/opt, /usr)",
+        "t.str startswith anyof (/opt, /srv)",
+    );
+    check(
+        "t.str contains allof (usr, bin)",
+        "t.str contains allof (usr, sbin)",
+    );
+    check(
+        "t.str contains oneof (usr, sbin)",
+        "t.str contains oneof (usr, bin)",
+    );
 }
 
 #[test]

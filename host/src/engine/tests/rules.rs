@@ -32,7 +32,10 @@ fn lists_and_macros_expand_in_order() {
         assert_eq!(!alerts(&ruleset, &event).is_empty(), expected, "{value}");
     }
     let rule = &ruleset.rules()[0];
-    assert_eq!(rule.expanded_condition, "evt.type = open and t.str in (bash, sh, zsh)");
+    assert_eq!(
+        rule.expanded_condition,
+        "evt.type = open and t.str in (bash, sh, zsh)"
+    );
 }
 
 #[test]
@@ -56,7 +59,10 @@ fn macro_loops_and_undefined_macros_are_errors() {
         "- rule: r\n  desc: d\n  condition: evt.type = open and nope\n  output: o\n  priority: INFO\n  source: SRC\n",
     );
     let (_, diagnostics) = load(&[("a.yaml", &text)]);
-    assert_eq!(errors(&diagnostics)[0].message, "Undefined macro 'nope' used in filter.");
+    assert_eq!(
+        errors(&diagnostics)[0].message,
+        "Undefined macro 'nope' used in filter."
+    );
 }
 
 #[test]
@@ -72,7 +78,11 @@ fn exceptions_exclude_matching_events() {
     let fire = |str_value: &str, uint: u64, other: &str| {
         let event = TestEvent::new(
             "open",
-            &[("t.str", s(str_value)), ("t.uint", Value::UInt(uint)), ("t.other", s(other))],
+            &[
+                ("t.str", s(str_value)),
+                ("t.uint", Value::UInt(uint)),
+                ("t.other", s(other)),
+            ],
         );
         !alerts(&ruleset, &event).is_empty()
     };
@@ -89,7 +99,10 @@ fn exception_fields_must_exist() {
          \x20   - name: bad\n      fields: [t.nope]\n      values: [[x]]\n",
     );
     let (_, diagnostics) = load(&[("a.yaml", &text)]);
-    assert!(errors(&diagnostics)[0].message.contains("t.nope"), "{diagnostics:#?}");
+    assert!(
+        errors(&diagnostics)[0].message.contains("t.nope"),
+        "{diagnostics:#?}"
+    );
 }
 
 #[test]
@@ -107,7 +120,10 @@ fn override_append_and_enabled_across_files() {
     let ruleset = ruleset.unwrap();
     assert!(alerts(&ruleset, &TestEvent::new("open", &[("t.str", s("x"))])).len() == 1);
     assert!(alerts(&ruleset, &TestEvent::new("open", &[("t.str", s("y"))])).is_empty());
-    assert!(alerts(&ruleset, &TestEvent::new("openat", &[])).is_empty(), "q was disabled");
+    assert!(
+        alerts(&ruleset, &TestEvent::new("openat", &[])).is_empty(),
+        "q was disabled"
+    );
 }
 
 #[test]
@@ -118,7 +134,10 @@ fn rules_are_indexed_by_event_type() {
     let untyped = compile("t.str = x");
     assert!(untyped.rules()[0].event_types.is_all());
     let negated = compile("not evt.type in (open, connect)");
-    assert_eq!(negated.rules()[0].event_types.iter().collect::<Vec<_>>(), vec![1, 2]);
+    assert_eq!(
+        negated.rules()[0].event_types.iter().collect::<Vec<_>>(),
+        vec![1, 2]
+    );
     assert!(compile_error("evt.type = bogus").contains("unknown event type bogus"));
 }
 
@@ -132,12 +151,17 @@ fn first_match_stops_and_all_matches_continue() {
     let found = alerts(&ruleset.unwrap(), &TestEvent::new("open", &[]));
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].rule, "one");
-    let sources = [RulesSource { name: Arc::from("a.yaml"), text }];
+    let sources = [RulesSource {
+        name: Arc::from("a.yaml"),
+        text,
+    }];
     let options = RulesetOptions {
         match_mode: crate::engine::MatchMode::All,
         ..RulesetOptions::default()
     };
-    let all = Ruleset::load(registry(), &sources, &options).ruleset.unwrap();
+    let all = Ruleset::load(registry(), &sources, &options)
+        .ruleset
+        .unwrap();
     assert_eq!(alerts(&all, &TestEvent::new("open", &[])).len(), 2);
 }
 
@@ -150,7 +174,11 @@ fn outputs_render_values_missing_values_and_widths() {
     assert!(errors(&diagnostics).is_empty(), "{diagnostics:#?}");
     let event = TestEvent::new(
         "open",
-        &[("t.str", s("ABC")), ("t.uint", Value::UInt(7)), ("t.other", s("xy"))],
+        &[
+            ("t.str", s("ABC")),
+            ("t.uint", Value::UInt(7)),
+            ("t.other", s("xy")),
+        ],
     );
     let alert = &alerts(&ruleset.unwrap(), &event)[0];
     assert_eq!(alert.message, "s=ABC n=7 k=<NA> w=[xy   ] a=<NA>, low=abc");
@@ -166,7 +194,10 @@ fn outputs_render_values_missing_values_and_widths() {
     assert_eq!(fields["t.key[x]"], serde_json::Value::Null);
     assert_eq!(fields["proc.aname[1]"], serde_json::Value::Null);
     assert_eq!(fields["evt.time"], 1_700_000_000_123_456_789u64);
-    assert!(fields.get("tolower(t.str)").is_none(), "transformer tokens are not output fields");
+    assert!(
+        fields.get("tolower(t.str)").is_none(),
+        "transformer tokens are not output fields"
+    );
     assert!(alert.text(TimeStyle::Iso8601).contains(": Error s=ABC"));
 }
 
@@ -220,7 +251,13 @@ fn condition_errors_point_at_the_condition_with_a_snippet() {
     assert_eq!(error.code, Code::CompileCondition);
     let location = error.location.as_ref().unwrap();
     assert_eq!((location.file.as_ref(), location.line), ("a.yaml", 3));
-    assert!(error.snippet.as_deref().unwrap().contains("condition: evt.type"));
+    assert!(
+        error
+            .snippet
+            .as_deref()
+            .unwrap()
+            .contains("condition: evt.type")
+    );
     assert!(error.hint.is_some());
 }
 
@@ -255,7 +292,10 @@ fn plugin_requirements_are_checked_against_loaded_plugins() {
     );
     assert_eq!(errors[0].location.as_ref().unwrap().line, 4);
 
-    let sources = [RulesSource { name: Arc::from("req.yaml"), text: text.to_string() }];
+    let sources = [RulesSource {
+        name: Arc::from("req.yaml"),
+        text: text.to_string(),
+    }];
     for (name, version, ok) in [
         ("k8saudit", "0.18.2", true),
         ("k8saudit-eks", "0.6.0", true),
@@ -291,16 +331,39 @@ fn suspicious_conditions_raise_warnings() {
             .collect()
     };
     let found = ruleset_warnings("evt.type = open and t.str = t.other");
-    assert!(found.contains(&(Code::ConditionWarning, "'t.other' may be a valid field misused as a const string value".into())), "{found:?}");
+    assert!(
+        found.contains(&(
+            Code::ConditionWarning,
+            "'t.other' may be a valid field misused as a const string value".into()
+        )),
+        "{found:?}"
+    );
     let found = ruleset_warnings("evt.type = open and t.str regex abc");
-    assert!(found.iter().any(|(c, m)| *c == Code::ConditionWarning && m.contains("may be optimized")), "{found:?}");
+    assert!(
+        found
+            .iter()
+            .any(|(c, m)| *c == Code::ConditionWarning && m.contains("may be optimized")),
+        "{found:?}"
+    );
     let found = ruleset_warnings("evt.type = open and t.str in (\"tolower(x)\")");
-    assert!(found.iter().any(|(_, m)| m.contains("transformer misused")), "{found:?}");
+    assert!(
+        found.iter().any(|(_, m)| m.contains("transformer misused")),
+        "{found:?}"
+    );
     assert!(ruleset_warnings("evt.type = open and t.str regex \"a.*b\"").is_empty());
     let found = ruleset_warnings("evt.type = open and ka.user.name != <NA>");
-    assert!(found.iter().any(|(c, _)| *c == Code::UnsafeNaCheck), "{found:?}");
+    assert!(
+        found.iter().any(|(c, _)| *c == Code::UnsafeNaCheck),
+        "{found:?}"
+    );
     let found = ruleset_warnings("evt.type = open and evt.dir = <");
-    assert!(found.contains(&(Code::DeprecatedItem, "field 'evt.dir' is deprecated".into())), "{found:?}");
+    assert!(
+        found.contains(&(Code::DeprecatedItem, "field 'evt.dir' is deprecated".into())),
+        "{found:?}"
+    );
     let found = ruleset_warnings("t.str = x");
-    assert!(found.iter().all(|(c, _)| *c != Code::NoEvttype), "4 event types do not exceed 100");
+    assert!(
+        found.iter().all(|(c, _)| *c != Code::NoEvttype),
+        "4 event types do not exceed 100"
+    );
 }
