@@ -69,7 +69,9 @@ fn demo_action() -> Result<()> {
         "xtask: demo: running {} (a program started from /tmp), which the built-in rules report:",
         demo.display()
     );
-    let status = Command::new(&demo).status().context("running the demo program")?;
+    let status = Command::new(&demo)
+        .status()
+        .context("running the demo program")?;
     let _ = std::fs::remove_file(&demo);
     if !status.success() {
         bail!("the demo program failed ({status})");
