@@ -72,7 +72,11 @@ pub fn registry() -> Registry {
                 aname.flags.any_match = true;
                 aname
             },
-            with_arg(field("t.key", FieldType::String), ArgMode::Required, ArgKind::Key),
+            with_arg(
+                field("t.key", FieldType::String),
+                ArgMode::Required,
+                ArgKind::Key,
+            ),
         ],
         event_types: ["open", "openat", "execve", "connect"]
             .iter()
@@ -159,7 +163,10 @@ pub fn compile(condition: &str) -> Ruleset {
         .filter(|d| d.severity() == Severity::Error)
         .map(|d| d.to_string())
         .collect();
-    assert!(errors.is_empty(), "`{condition}` should compile: {errors:#?}");
+    assert!(
+        errors.is_empty(),
+        "`{condition}` should compile: {errors:#?}"
+    );
     ruleset.expect("no errors means a rule set")
 }
 
