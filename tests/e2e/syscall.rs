@@ -12,6 +12,14 @@ const EXEC_RULE: &str = r#"
   tags: [test]
 "#;
 
+/// Runs `/bin/true` to completion and returns its pid.
+fn run_bin_true() -> u32 {
+    let mut child = std::process::Command::new("/bin/true").spawn().unwrap();
+    let pid = child.id();
+    assert!(child.wait().unwrap().success());
+    pid
+}
+
 #[test]
 fn run_alerts_on_the_execve_of_bin_true_with_its_pid() {
     require_root();
@@ -23,9 +31,7 @@ fn run_alerts_on_the_execve_of_bin_true_with_its_pid() {
         .arg(&rules);
     let running = Running::spawn(command, "syscall source attached");
 
-    let mut child = std::process::Command::new("/bin/true").spawn().unwrap();
-    let pid = child.id();
-    assert!(child.wait().unwrap().success());
+    let pid = run_bin_true();
     let line = running.wait_for_line(Duration::from_secs(10), |line| {
         line.contains(&format!("(pid={pid} "))
     });
@@ -43,9 +49,7 @@ fn run_prints_json_alerts_with_falcos_keys() {
     command.args(["run", "--json", "-r"]).arg(&rules);
     let running = Running::spawn(command, "syscall source attached");
 
-    let mut child = std::process::Command::new("/bin/true").spawn().unwrap();
-    let pid = child.id();
-    assert!(child.wait().unwrap().success());
+    let pid = run_bin_true();
     let line = running.wait_for_line(Duration::from_secs(10), |line| {
         line.contains(&format!("\"proc.pid\":{pid}"))
     });
@@ -75,9 +79,7 @@ fn a_falco_style_config_file_selects_json_output_and_rules() {
     let mut command = lanner();
     command.args(["run", "-c"]).arg(&config);
     let running = Running::spawn(command, "syscall source attached");
-    let mut child = std::process::Command::new("/bin/true").spawn().unwrap();
-    let pid = child.id();
-    assert!(child.wait().unwrap().success());
+    let pid = run_bin_true();
     let line = running.wait_for_line(Duration::from_secs(10), |line| {
         line.contains(&format!("\"proc.pid\":{pid}"))
     });
