@@ -7,6 +7,7 @@
 
 pub mod check;
 pub mod evttypes;
+pub mod expansion;
 pub mod warnings;
 
 use super::{
@@ -223,7 +224,7 @@ fn compile_rule(
         ))
     })?;
     let expanded = macros
-        .resolve(&parsed, usize::MAX, &mut Vec::new(), used_macros)
+        .expand(&parsed, used_macros)
         .map_err(|e| fail(condition_error(&e, &rule.condition_location, text)))?;
 
     let mut binder = FieldBinder::new(registry, &rule.source, slots);
@@ -348,6 +349,8 @@ struct MacroTable {
     parsed: HashMap<String, Result<Expr, CompileError>>,
     order: HashMap<String, (usize, usize)>,
     resolved: HashMap<String, Result<Expr, CompileError>>,
+    /// Every macro's expanded extent, measured on the first expansion.
+    extents: Option<expansion::Extents>,
 }
 
 impl MacroTable {
@@ -355,6 +358,32 @@ impl MacroTable {
         self.order
             .insert(def.name.clone(), (def.index, def.visibility));
         self.parsed.insert(def.name.clone(), parsed);
+    }
+
+    /// Expands the macros of a rule's condition, refusing expansions too big
+    /// or too deep to process safely (see [`expansion`]).
+    fn expand(&mut self, expr: &Expr, used: &mut HashSet<String>) -> Result<Expr, CompileError> {
+        let extents = self.extents.get_or_insert_with(|| {
+            let shapes = self
+                .order
+                .iter()
+                .map(|(name, &(index, visibility))| {
+                    let body = self.parsed.get(name).and_then(|p| p.as_ref().ok());
+                    let shape = expansion::MacroShape {
+                        index,
+                        visibility,
+                        body,
+                    };
+                    (name.as_str(), shape)
+                })
+                .collect();
+            expansion::Extents::measure(&shapes)
+        });
+        if let Err(error) = extents.of_rule(expr).check() {
+            collect_macro_refs(expr, used);
+            return Err(error);
+        }
+        self.resolve(expr, usize::MAX, &mut Vec::new(), used)
     }
 
     /// Replaces macro references in `expr` by their expansions; `limit` is the

@@ -2,6 +2,7 @@
 //! so operator semantics are tested without any real event source.
 
 mod default_rules;
+mod fuzz_corpus;
 mod operators;
 mod rules;
 
