@@ -14,6 +14,9 @@ use crate::engine::{
 use crate::fields::Value;
 use std::collections::BTreeMap;
 
+/// The widest `%NNNfield` padding accepted: wider would only build huge alerts.
+const MAX_WIDTH: usize = 4096;
+
 /// One piece of an output format.
 #[derive(Debug)]
 enum Segment {
@@ -74,7 +77,17 @@ impl OutputFormat {
                 ));
             }
             let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-            let width = rest[..digits].parse::<usize>().ok();
+            let width = match &rest[..digits] {
+                "" => None,
+                text => match text.parse::<usize>() {
+                    Ok(width) if width <= MAX_WIDTH => Some(width),
+                    _ => {
+                        return Err(CompileError::new(format!(
+                            "output width {text} is too large (at most {MAX_WIDTH})"
+                        )));
+                    }
+                },
+            };
             rest = &rest[digits..];
             let (operand, key, inner, consumed) = token(rest, binder)?;
             format.extra_keys.extend(inner);

@@ -202,6 +202,18 @@ fn outputs_render_values_missing_values_and_widths() {
 }
 
 #[test]
+fn absurd_output_widths_are_refused() {
+    let text = file(
+        "- rule: r\n  desc: d\n  condition: evt.type = open\n  output: \"%99999999999t.str\"\n  priority: INFO\n  source: SRC\n",
+    );
+    let (_, diagnostics) = load(&[("a.yaml", &text)]);
+    assert!(
+        errors(&diagnostics)[0].message.contains("too large"),
+        "{diagnostics:#?}"
+    );
+}
+
+#[test]
 fn bad_outputs_are_errors() {
     let text = file(
         "- rule: r\n  desc: d\n  condition: evt.type = open\n  output: trailing %\n  priority: INFO\n  source: SRC\n\
