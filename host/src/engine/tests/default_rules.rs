@@ -21,62 +21,28 @@ fn default_ruleset() -> Ruleset {
     outcome.ruleset.expect("built-in rules load")
 }
 
-/// A syscall event with hand-set field values, keyed like [`TestEvent`]
-/// (`name`, or `name[arg]` for fields with an argument).
-struct SyscallEvent {
-    event_type: Option<usize>,
-    values: HashMap<String, Value<'static>>,
-}
+/// A syscall event with hand-set field values (see [`TestEvent`]).
+type SyscallEvent = TestEvent;
 
-impl SyscallEvent {
-    fn new(ruleset: &Ruleset, evt_type: &str, fields: &[(&str, Value<'static>)]) -> Self {
-        let types = ruleset
-            .registry()
-            .event_types("syscall")
-            .expect("syscall source registered");
-        let mut values: HashMap<String, Value<'static>> = fields
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.clone()))
-            .collect();
-        values.insert("evt.type".into(), s(evt_type));
-        Self {
-            event_type: types.iter().position(|t| t == evt_type),
-            values,
-        }
-    }
-}
-
-impl Event for SyscallEvent {
-    fn event_type_index(&self) -> Option<usize> {
-        self.event_type
-    }
-
-    fn timestamp_ns(&self) -> u64 {
-        1_700_000_000_000_000_000
-    }
-
-    fn extract(&self, request: &FieldRequest<'_>) -> Option<Value<'_>> {
-        let key = match request.arg {
-            Some(arg) => format!("{}[{arg}]", request.name),
-            None => request.name.to_string(),
-        };
-        self.values.get(&key).cloned()
-    }
+fn syscall_event(
+    ruleset: &Ruleset,
+    evt_type: &str,
+    fields: &[(&str, Value<'static>)],
+) -> TestEvent {
+    let types = ruleset
+        .registry()
+        .event_types("syscall")
+        .expect("syscall source registered");
+    TestEvent::of_source(types, evt_type, fields)
 }
 
 /// The rules `event` triggers; the engine's default `first` matching keeps
 /// only the first matching rule, in definition order.
 fn fired(ruleset: &Ruleset, event: &SyscallEvent) -> Vec<String> {
-    let source = ruleset.source("syscall").expect("syscall source");
-    let context = EventContext {
-        number: 1,
-        source: "syscall".into(),
-        hostname: "h".into(),
-        start_ns: 0,
-    };
-    let mut out = Vec::new();
-    ruleset.process(source, event, &context, "h", &mut out);
-    out.into_iter().map(|alert| alert.rule).collect()
+    alerts_of(ruleset, "syscall", event)
+        .into_iter()
+        .map(|alert| alert.rule)
+        .collect()
 }
 
 fn strs(items: &[&str]) -> Value<'static> {
@@ -101,13 +67,13 @@ fn exec(
         ("proc.tty", Value::UInt(0)),
     ];
     fields.extend(extra.iter().cloned());
-    SyscallEvent::new(ruleset, "execve", &fields)
+    syscall_event(ruleset, "execve", &fields)
 }
 
 /// A successful openat of `path` by `proc` with the given read/write flags.
 fn open(ruleset: &Ruleset, proc: &str, path: &str, read: bool, write: bool) -> SyscallEvent {
     let (directory, filename) = path.rsplit_once('/').expect("absolute path");
-    SyscallEvent::new(
+    syscall_event(
         ruleset,
         "openat",
         &[
@@ -274,7 +240,7 @@ fn writes_below_system_directories() {
 fn setuid_bits_and_ptrace_attach() {
     let rules = default_ruleset();
     let chmod = |mode: &str, proc: &str| {
-        SyscallEvent::new(
+        syscall_event(
             &rules,
             "fchmodat",
             &[
@@ -294,7 +260,7 @@ fn setuid_bits_and_ptrace_attach() {
     assert!(fired(&rules, &chmod("S_ISUID|S_IRWXU", "dpkg")).is_empty());
 
     let ptrace = |request: &str| {
-        SyscallEvent::new(
+        syscall_event(
             &rules,
             "ptrace",
             &[
@@ -323,7 +289,7 @@ fn setuid_bits_and_ptrace_attach() {
 fn ssh_to_unusual_ports() {
     let rules = default_ruleset();
     let connect = |proc: &str, port: u64| {
-        SyscallEvent::new(
+        syscall_event(
             &rules,
             "connect",
             &[

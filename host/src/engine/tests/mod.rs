@@ -97,16 +97,24 @@ pub struct TestEvent {
 }
 
 impl TestEvent {
-    /// An event of type `evt_type` with `fields`.
+    /// An event of the synthetic source, of type `evt_type`, with `fields`.
     pub fn new(evt_type: &str, fields: &[(&str, Value<'static>)]) -> Self {
-        let types = ["open", "openat", "execve", "connect"];
+        Self::of_source(&["open", "openat", "execve", "connect"], evt_type, fields)
+    }
+
+    /// An event of a source whose event types are `types`.
+    pub fn of_source<T: AsRef<str>>(
+        types: &[T],
+        evt_type: &str,
+        fields: &[(&str, Value<'static>)],
+    ) -> Self {
         let mut values: HashMap<String, Value<'static>> = fields
             .iter()
             .map(|(k, v)| (k.to_string(), v.clone()))
             .collect();
         values.insert("evt.type".into(), s(evt_type));
         Self {
-            event_type: types.iter().position(|t| *t == evt_type),
+            event_type: types.iter().position(|t| t.as_ref() == evt_type),
             values,
         }
     }
@@ -181,12 +189,17 @@ pub fn compile_error(condition: &str) -> String {
         .unwrap_or_else(|| panic!("`{condition}` should not compile"))
 }
 
-/// The alerts `ruleset` raises for `event`.
+/// The alerts `ruleset` raises for `event` of the synthetic source.
 pub fn alerts(ruleset: &Ruleset, event: &TestEvent) -> Vec<Alert> {
-    let source = ruleset.source(SOURCE).expect("test source registered");
+    alerts_of(ruleset, SOURCE, event)
+}
+
+/// The alerts `ruleset` raises for `event` of `source_name`.
+pub fn alerts_of(ruleset: &Ruleset, source_name: &str, event: &TestEvent) -> Vec<Alert> {
+    let source = ruleset.source(source_name).expect("source registered");
     let context = EventContext {
         number: 1,
-        source: SOURCE.into(),
+        source: source_name.into(),
         hostname: "h".into(),
         start_ns: 0,
     };
