@@ -1,0 +1,307 @@
+//! `json`: field extraction from any plugin source whose events carry one
+//! JSON document each (k8saudit, cloudtrail and the like).
+//!
+//! Rules written for Falco's `json` plugin use these fields, and the
+//! k8saudit and cloudtrail rule files require `json >= 0.7.0`, so the name,
+//! field names and version line follow it:
+//!
+//! | Field | Value |
+//! |---|---|
+//! | `json.value[<pointer>]` | The value an RFC 6901 pointer designates: strings unquoted, anything else as compact JSON text; an empty pointer means the whole document. |
+//! | `json.obj` | The whole document, pretty-printed in its own member order. |
+//! | `json.rawtime` | The event's timestamp in nanoseconds, as decimal text. |
+//! | `jevt.value`, `jevt.obj`, `jevt.rawtime` | Older names of the same three fields. |
+//!
+//! An event whose payload is not JSON has none of these fields, and neither
+//! does a pointer that designates nothing.
+
+mod pointer;
+mod pretty;
+
+use lanner_plugin_sdk::{Arg, ArgSpec, EventRef, Field, Plugin, Value};
+use serde::Deserialize;
+
+/// The json plugin. It keeps no state: everything comes from the event.
+pub struct Json;
+
+/// Configuration: none. Unknown keys are refused so a typo is not ignored.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {}
+
+/// An event's payload, parsed once and shared by every field extracted from it.
+pub struct Document {
+    /// The parsed payload, for pointer lookups.
+    value: serde_json::Value,
+    /// The payload's text, for `json.obj`, which keeps the source layout.
+    text: String,
+    /// The event's timestamp, for `json.rawtime`.
+    timestamp_ns: u64,
+}
+
+impl Plugin for Json {
+    const NAME: &'static str = "json";
+    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+    const DESCRIPTION: &'static str =
+        "Extracts values from events whose payload is a JSON document, by JSON pointer.";
+    const CONTACT: &'static str = "https://github.com/lanner-dev/lanner";
+    const CONFIG_SCHEMA: Option<&'static str> =
+        Some(r#"{"type":"object","properties":{},"additionalProperties":false}"#);
+
+    type Config = Config;
+    type Parsed = Document;
+
+    fn new(_config: Config) -> Result<Self, String> {
+        Ok(Json)
+    }
+
+    fn fields() -> Vec<Field<Self>> {
+        // The `json.*` names first, then the `jevt.*` aliases in the same
+        // order: field ids are positions, and both families stay aligned.
+        let mut fields = Vec::with_capacity(6);
+        for prefix in ["json", "jevt"] {
+            fields.push(
+                Field::string(
+                    format!("{prefix}.value"),
+                    "The value at an RFC 6901 JSON pointer into the event's JSON \
+                     (e.g. [/user/name]): strings unquoted, other values as JSON text.",
+                    value_field,
+                )
+                .arg(ArgSpec::RequiredKey),
+            );
+            fields.push(Field::string(
+                format!("{prefix}.obj"),
+                "The event's whole JSON document, pretty-printed.",
+                |doc: &Document, _| Value::Text(pretty::pretty(&doc.text)),
+            ));
+            fields.push(Field::string(
+                format!("{prefix}.rawtime"),
+                "The event's timestamp in nanoseconds since the Unix epoch, as text.",
+                |doc: &Document, _| Value::Text(doc.timestamp_ns.to_string()),
+            ));
+        }
+        fields
+    }
+
+    fn parse(&self, event: &EventRef<'_>) -> Option<Document> {
+        let text = std::str::from_utf8(event.data).ok()?;
+        let value = serde_json::from_str(text).ok()?;
+        Some(Document {
+            value,
+            text: text.to_owned(),
+            timestamp_ns: event.timestamp_ns,
+        })
+    }
+}
+
+/// `json.value`: the pointer's target, or absent when it designates nothing.
+fn value_field(doc: &Document, arg: Arg<'_>) -> Value {
+    let pointer = match arg {
+        Arg::Key(pointer) => pointer,
+        // The host enforces the required key; without one, the empty
+        // pointer's meaning (the whole document) is the natural reading.
+        Arg::None => "",
+        Arg::Index(_) => return Value::Absent,
+    };
+    match pointer::resolve(&doc.value, pointer) {
+        Some(serde_json::Value::String(text)) => Value::Text(text.clone()),
+        Some(other) => Value::Text(other.to_string()),
+        None => Value::Absent,
+    }
+}
+
+lanner_plugin_sdk::export_extractor_plugin!(Json);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lanner_plugin_sdk::runner::RequestArg;
+    use lanner_plugin_sdk::{FieldType, Request, Runner};
+
+    const VALUE: u32 = 0;
+    const OBJ: u32 = 1;
+    const RAWTIME: u32 = 2;
+    const JEVT_VALUE: u32 = 3;
+    const JEVT_OBJ: u32 = 4;
+    const JEVT_RAWTIME: u32 = 5;
+
+    const AUDIT: &str = r#"{"kind":"Event","user":{"username":"alice","groups":["dev","system:masters"]},"objectRef":{"resource":"pods","name":null},"responseStatus":{"code":201},"annotations":{"authorization.k8s.io/decision":"allow","a~b":true}}"#;
+
+    fn key(pointer: &str) -> RequestArg {
+        RequestArg::Key(pointer.to_owned())
+    }
+
+    fn extract_one(data: &str, field: u32, arg: RequestArg) -> Value {
+        let mut runner = Runner::<Json>::new("").expect("empty configuration is valid");
+        let event = EventRef {
+            number: 1,
+            timestamp_ns: 1_700_000_000_123_456_789,
+            data: data.as_bytes(),
+        };
+        let values = runner
+            .extract(&[event], &[Request { field, arg }])
+            .expect("field ids are in range");
+        values.into_iter().next().expect("one value per request")
+    }
+
+    fn text(s: &str) -> Value {
+        Value::Text(s.to_owned())
+    }
+
+    #[test]
+    fn declares_the_fields_in_order() {
+        let infos = Runner::<Json>::field_infos();
+        let names: Vec<&str> = infos.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "json.value",
+                "json.obj",
+                "json.rawtime",
+                "jevt.value",
+                "jevt.obj",
+                "jevt.rawtime"
+            ]
+        );
+        assert!(
+            infos
+                .iter()
+                .all(|f| f.ty == FieldType::String && !f.is_list)
+        );
+        assert_eq!(infos[0].arg, ArgSpec::RequiredKey);
+        assert_eq!(infos[3].arg, ArgSpec::RequiredKey);
+        assert_eq!(infos[1].arg, ArgSpec::None);
+    }
+
+    #[test]
+    fn values_inside_objects_and_arrays() {
+        assert_eq!(
+            extract_one(AUDIT, VALUE, key("/user/username")),
+            text("alice")
+        );
+        assert_eq!(
+            extract_one(AUDIT, VALUE, key("/user/groups/1")),
+            text("system:masters")
+        );
+        assert_eq!(
+            extract_one(AUDIT, VALUE, key("/responseStatus/code")),
+            text("201")
+        );
+        assert_eq!(
+            extract_one(AUDIT, VALUE, key("/objectRef/name")),
+            text("null")
+        );
+        assert_eq!(
+            extract_one(AUDIT, VALUE, key("/user/groups")),
+            text(r#"["dev","system:masters"]"#)
+        );
+        assert_eq!(
+            extract_one(AUDIT, VALUE, key("/responseStatus")),
+            text(r#"{"code":201}"#)
+        );
+    }
+
+    #[test]
+    fn escaped_pointer_tokens() {
+        assert_eq!(
+            extract_one(
+                AUDIT,
+                VALUE,
+                key("/annotations/authorization.k8s.io~1decision")
+            ),
+            text("allow")
+        );
+        assert_eq!(
+            extract_one(AUDIT, VALUE, key("/annotations/a~0b")),
+            text("true")
+        );
+    }
+
+    #[test]
+    fn missing_targets_are_absent() {
+        for pointer in [
+            "/user/uid",
+            "/user/groups/5",
+            "/kind/deeper",
+            "kind",
+            "/a~9",
+        ] {
+            assert_eq!(
+                extract_one(AUDIT, VALUE, key(pointer)),
+                Value::Absent,
+                "{pointer}"
+            );
+        }
+    }
+
+    #[test]
+    fn empty_pointer_is_the_whole_document() {
+        let whole = extract_one(AUDIT, VALUE, key(""));
+        let Value::Text(whole) = whole else {
+            panic!("expected text, got {whole:?}");
+        };
+        let reparsed: serde_json::Value = serde_json::from_str(&whole).unwrap();
+        assert_eq!(
+            reparsed,
+            serde_json::from_str::<serde_json::Value>(AUDIT).unwrap()
+        );
+        assert_eq!(
+            extract_one(r#""just a string""#, VALUE, key("")),
+            text("just a string")
+        );
+    }
+
+    #[test]
+    fn obj_is_pretty_and_rawtime_is_decimal() {
+        let obj = extract_one(r#"{"b":1,"a":[2]}"#, OBJ, RequestArg::None);
+        assert_eq!(obj, text("{\n  \"b\": 1,\n  \"a\": [\n    2\n  ]\n}"));
+        assert_eq!(
+            extract_one(AUDIT, RAWTIME, RequestArg::None),
+            text("1700000000123456789")
+        );
+    }
+
+    #[test]
+    fn jevt_aliases_match_json_fields() {
+        for (json, jevt, arg) in [
+            (VALUE, JEVT_VALUE, key("/user/groups/0")),
+            (OBJ, JEVT_OBJ, RequestArg::None),
+            (RAWTIME, JEVT_RAWTIME, RequestArg::None),
+        ] {
+            let expected = extract_one(AUDIT, json, arg.clone());
+            assert_ne!(expected, Value::Absent);
+            assert_eq!(extract_one(AUDIT, jevt, arg), expected);
+        }
+    }
+
+    #[test]
+    fn non_json_payload_has_no_fields() {
+        for payload in ["not json", "{\"a\":", "", "{\"a\":1} trailing"] {
+            for field in [VALUE, OBJ, RAWTIME, JEVT_VALUE, JEVT_OBJ, JEVT_RAWTIME] {
+                assert_eq!(extract_one(payload, field, key("")), Value::Absent);
+            }
+        }
+        // Invalid UTF-8 too.
+        let mut runner = Runner::<Json>::new("{}").unwrap();
+        let event = EventRef {
+            number: 9,
+            timestamp_ns: 1,
+            data: b"{\"a\":\"\xff\"}",
+        };
+        let values = runner
+            .extract(
+                &[event],
+                &[Request {
+                    field: OBJ,
+                    arg: RequestArg::None,
+                }],
+            )
+            .unwrap();
+        assert_eq!(values, vec![Value::Absent]);
+    }
+
+    #[test]
+    fn refuses_unknown_configuration() {
+        assert!(Runner::<Json>::new(r#"{"sssss": 1}"#).is_err());
+    }
+}
