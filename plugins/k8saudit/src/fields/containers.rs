@@ -157,9 +157,7 @@ impl Attr {
         let value = match self {
             Attr::Name => get(container, &["name"]).map(as_text),
             Attr::Image => get(container, &["image"]).map(as_text),
-            Attr::ImageRepository => get(container, &["image"])
-                .and_then(Json::as_str)
-                .map(|image| repository(image).to_owned()),
+            Attr::ImageRepository => get(container, &["image"]).map(image_repository),
             Attr::Command => joined(container, "command"),
             Attr::Args => joined(container, "args"),
             Attr::Privileged => security("privileged"),
@@ -229,9 +227,12 @@ pub fn first_image(name: &'static str, description: &'static str, repository_onl
         let image = get(event, &REQUEST_SPEC)
             .and_then(|spec| Containers::Main.of(spec).first())
             .and_then(|c| get(c, &["image"]));
-        Value::text(image.map(|image| match image.as_str() {
-            Some(text) if repository_only => repository(text).to_owned(),
-            _ => as_text(image),
+        Value::text(image.map(|image| {
+            if repository_only {
+                image_repository(image)
+            } else {
+                as_text(image)
+            }
         }))
     })
 }
@@ -273,6 +274,12 @@ fn effective(pod: &Json, container: &Json, key: &str) -> String {
     get(container, &["securityContext", key])
         .or_else(|| get(pod, &["securityContext", key]))
         .map_or_else(|| "0".to_owned(), as_text)
+}
+
+/// The repository of an `image` value; a non-string image (malformed, but
+/// possible in a request) is rendered as JSON text and cut the same way.
+fn image_repository(image: &Json) -> String {
+    repository(&as_text(image)).to_owned()
 }
 
 /// The repository part of an image reference: no digest, no tag.
