@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod config;
 pub mod engine;
+pub mod ingress;
 pub mod fields;
 pub mod plugin;
 pub mod sources;

@@ -38,7 +38,7 @@ pub fn lanner_bin() -> PathBuf {
 /// The component built from `plugins/<name>` by `cargo xtask build-plugins`.
 pub fn plugin_wasm(crate_name: &str) -> PathBuf {
     let file = target_dir()
-        .join("wasm32-wasip2/release")
+        .join("wasm32-wasip2/plugin")
         .join(format!("{}.wasm", crate_name.replace('-', "_")));
     assert!(
         file.is_file(),

@@ -9,12 +9,18 @@ use std::{
 };
 
 /// Plugin crates compiled to wasm32-wasip2 components (the SDK is a library, not a plugin).
-const PLUGIN_PACKAGES: &[&str] = &["lanner-plugin-heartbeat"];
+const PLUGIN_PACKAGES: &[&str] = &[
+    "lanner-plugin-heartbeat",
+    "lanner-plugin-k8saudit",
+    "lanner-plugin-json",
+    "lanner-plugin-hostile",
+    "lanner-plugin-future-contract",
+];
 
 /// Builds every plugin as a release component; cargo skips the ones that have not changed.
 pub fn build_plugins() -> Result<()> {
     let mut command = Command::new("cargo");
-    command.args(["build", "--release", "--target", "wasm32-wasip2"]);
+    command.args(["build", "--profile", "plugin", "--target", "wasm32-wasip2"]);
     for package in PLUGIN_PACKAGES {
         command.args(["--package", package]);
     }

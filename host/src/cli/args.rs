@@ -1,6 +1,6 @@
 //! Every command-line flag, declared once; help text comes from these doc comments.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 /// Lanner: runtime security detection for syscalls, clusters and clouds.
@@ -31,11 +31,18 @@ pub enum Command {
     Plugins(PluginsCommand),
 }
 
-/// Event sources `lanner run` can read.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum SourceName {
-    /// Syscalls of this host, through the eBPF probe (needs root).
-    Syscall,
+/// Configuration and plugins (shared by every command that loads rules or plugins).
+#[derive(Debug, Args)]
+pub struct SetupArgs {
+    /// Configuration file (Falco-style YAML: json_output, rules_files, priority,
+    /// plugins, load_plugins, plugin_dir, plugin_limits, webhook, ...).
+    #[arg(short = 'c', long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// A directory of drop-in plugin components (`*.wasm`); repeatable. A
+    /// plugin there replaces a built-in one of the same name.
+    #[arg(long = "plugin-dir", value_name = "DIR")]
+    pub plugin_dirs: Vec<PathBuf>,
 }
 
 /// Which rules to load (shared by every command that loads rules).
@@ -50,17 +57,28 @@ pub struct RulesFiles {
 /// Arguments of `lanner run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Source to read events from.
-    #[arg(long, value_enum, default_value = "syscall")]
-    pub source: SourceName,
+    /// Event source to read: `syscall` (this host, through eBPF; needs root)
+    /// or a plugin's source such as `k8s_audit`; repeat to run several.
+    #[arg(long = "source", value_name = "SOURCE", default_value = "syscall")]
+    pub sources: Vec<String>,
+
+    /// Replay a plugin source's payloads from FILE (`-` for standard input):
+    /// JSON documents, one per line or pretty-printed; then exit.
+    #[arg(long, value_name = "FILE")]
+    pub input: Option<PathBuf>,
+
+    /// Listen address for webhook sources (e.g. `127.0.0.1:0`), overriding
+    /// the host and port of the plugin's open parameters.
+    #[arg(long, value_name = "ADDR")]
+    pub webhook_listen: Option<String>,
 
     /// Rules to load.
     #[command(flatten)]
     pub rules: RulesFiles,
 
-    /// Configuration file (Falco-style YAML: json_output, rules_files, priority, ...).
-    #[arg(short = 'c', long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    /// Configuration and plugins.
+    #[command(flatten)]
+    pub setup: SetupArgs,
 
     /// Print one JSON alert per line (Falco's JSON shape) instead of text.
     #[arg(long)]
@@ -79,6 +97,9 @@ pub enum RulesCommand {
         /// Rules to validate (also accepted as plain arguments).
         #[command(flatten)]
         rules: RulesFiles,
+        /// Configuration and plugins.
+        #[command(flatten)]
+        setup: SetupArgs,
         /// Rules files to validate, in order.
         #[arg(value_name = "FILE")]
         positional: Vec<PathBuf>,
@@ -88,6 +109,9 @@ pub enum RulesCommand {
         /// Rules to load.
         #[command(flatten)]
         rules: RulesFiles,
+        /// Configuration and plugins.
+        #[command(flatten)]
+        setup: SetupArgs,
     },
     /// Show a rule's expanded condition, fields and event types.
     Describe {
@@ -96,6 +120,9 @@ pub enum RulesCommand {
         /// Rules to load.
         #[command(flatten)]
         rules: RulesFiles,
+        /// Configuration and plugins.
+        #[command(flatten)]
+        setup: SetupArgs,
     },
 }
 
@@ -105,12 +132,23 @@ pub struct FieldsArgs {
     /// Only this source's fields.
     #[arg(long, value_name = "SOURCE")]
     pub source: Option<String>,
+
+    /// Configuration and plugins.
+    #[command(flatten)]
+    pub setup: SetupArgs,
 }
 
 /// `lanner plugins …` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum PluginsCommand {
-    /// Load a plugin component and print its identity and contract version.
+    /// List the plugins a run would load: built-in, drop-in and configured.
+    List {
+        /// Configuration and plugins.
+        #[command(flatten)]
+        setup: SetupArgs,
+    },
+    /// Load a plugin component and print its identity, contract version,
+    /// fields and configuration schema.
     Inspect {
         /// Path to the plugin's `.wasm` component.
         file: PathBuf,

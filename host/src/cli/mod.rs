@@ -5,6 +5,7 @@ mod plugins;
 mod rules;
 mod rules_files;
 mod run;
+mod setup;
 
 use clap::Parser;
 use std::process::ExitCode;

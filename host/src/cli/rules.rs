@@ -1,9 +1,11 @@
 //! `lanner rules …` and `lanner fields`: work with rules without running sources.
 
 use super::{
-    args::{FieldsArgs, RulesCommand},
+    args::{FieldsArgs, RulesCommand, SetupArgs},
     rules_files,
+    setup::Plugins,
 };
+use crate::config::Config;
 use crate::engine::{
     Ruleset, RulesetOptions,
     diagnostics::{Diagnostic, Severity},
@@ -14,21 +16,25 @@ use std::collections::BTreeMap;
 /// Runs a `rules` subcommand.
 pub fn rules(command: &RulesCommand) -> anyhow::Result<()> {
     match command {
-        RulesCommand::Validate { rules, positional } => {
+        RulesCommand::Validate {
+            rules,
+            positional,
+            setup,
+        } => {
             let mut paths = rules.files.clone();
             paths.extend(positional.iter().cloned());
-            validate(&paths)
+            validate(&paths, setup)
         }
-        RulesCommand::List { rules } => {
-            let ruleset = rules_files::load_for_run(&rules.files, &RulesetOptions::default())?;
+        RulesCommand::List { rules, setup } => {
+            let ruleset = load(&rules.files, setup)?;
             for rule in ruleset.rules() {
                 let state = if rule.enabled { "" } else { " (disabled)" };
                 println!("{}\t{}\t{}{state}", rule.source, rule.priority, rule.name);
             }
             Ok(())
         }
-        RulesCommand::Describe { name, rules } => {
-            let ruleset = rules_files::load_for_run(&rules.files, &RulesetOptions::default())?;
+        RulesCommand::Describe { name, rules, setup } => {
+            let ruleset = load(&rules.files, setup)?;
             let rule = ruleset
                 .rules()
                 .iter()
@@ -67,13 +73,32 @@ pub fn rules(command: &RulesCommand) -> anyhow::Result<()> {
     }
 }
 
-fn validate(paths: &[std::path::PathBuf]) -> anyhow::Result<()> {
+/// The configuration named by `setup`, or the defaults.
+pub fn config(setup: &SetupArgs) -> anyhow::Result<Config> {
+    Ok(match &setup.config {
+        Some(path) => Config::read(path)?,
+        None => Config::default(),
+    })
+}
+
+/// Loads rules with every plugin's fields registered.
+fn load(paths: &[std::path::PathBuf], setup: &SetupArgs) -> anyhow::Result<Ruleset> {
+    let plugins = Plugins::load(&config(setup)?, &setup.plugin_dirs)?;
+    let options = RulesetOptions {
+        plugins: plugins.versions(),
+        ..RulesetOptions::default()
+    };
+    rules_files::load_for_run(paths, &options, plugins.registry())
+}
+
+fn validate(paths: &[std::path::PathBuf], setup: &SetupArgs) -> anyhow::Result<()> {
     let sources = rules_files::read(paths)?;
-    let outcome = Ruleset::load(
-        crate::sources::builtin_registry(),
-        &sources,
-        &RulesetOptions::default(),
-    );
+    let plugins = Plugins::load(&config(setup)?, &setup.plugin_dirs)?;
+    let options = RulesetOptions {
+        plugins: plugins.versions(),
+        ..RulesetOptions::default()
+    };
+    let outcome = Ruleset::load(plugins.registry(), &sources, &options);
     // Report in file order, then by position, whatever stage found the problem.
     let file_order = |d: &Diagnostic| {
         file_of(d)
@@ -122,7 +147,7 @@ fn file_of(diagnostic: &Diagnostic) -> Option<&str> {
 
 /// Runs `lanner fields`.
 pub fn fields(args: &FieldsArgs) -> anyhow::Result<()> {
-    let registry = crate::sources::builtin_registry();
+    let registry = Plugins::load(&config(&args.setup)?, &args.setup.plugin_dirs)?.registry();
     let sources: Vec<String> = match &args.source {
         Some(source) => {
             if registry.table(source).is_none() {

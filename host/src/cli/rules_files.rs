@@ -1,6 +1,9 @@
 //! Finding and reading rules files, and the built-in default rules.
 
-use crate::engine::{Ruleset, RulesetOptions, diagnostics::Severity, loader::RulesSource};
+use crate::{
+    engine::{Ruleset, RulesetOptions, diagnostics::Severity, loader::RulesSource},
+    fields::Registry,
+};
 use anyhow::{Context, bail};
 use std::{path::Path, path::PathBuf, sync::Arc};
 
@@ -58,9 +61,13 @@ fn read_file(path: &Path) -> anyhow::Result<RulesSource> {
 }
 
 /// Loads and compiles rules for running: warnings go to stderr, errors fail.
-pub fn load_for_run(paths: &[PathBuf], options: &RulesetOptions) -> anyhow::Result<Ruleset> {
+pub fn load_for_run(
+    paths: &[PathBuf],
+    options: &RulesetOptions,
+    registry: Registry,
+) -> anyhow::Result<Ruleset> {
     let sources = read(paths)?;
-    let outcome = Ruleset::load(crate::sources::builtin_registry(), &sources, options);
+    let outcome = Ruleset::load(registry, &sources, options);
     let warnings = outcome
         .diagnostics
         .iter()

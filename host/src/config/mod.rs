@@ -10,6 +10,10 @@ use crate::engine::{
 };
 use std::path::{Path, PathBuf};
 
+mod plugins;
+
+pub use plugins::{LimitsConfig, PluginConfig, WebhookConfig};
+
 /// Settings from a configuration file.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Config {
@@ -23,6 +27,16 @@ pub struct Config {
     pub rule_matching: Option<MatchMode>,
     /// `time_format_iso_8601`.
     pub time_style: Option<TimeStyle>,
+    /// `plugins`: plugin entries (Falco's shape).
+    pub plugins: Vec<PluginConfig>,
+    /// `load_plugins`: when present, only these plugins load, in this order.
+    pub load_plugins: Option<Vec<String>>,
+    /// `plugin_dir`: a directory of drop-in `.wasm` plugins.
+    pub plugin_dir: Option<PathBuf>,
+    /// `plugin_limits`.
+    pub plugin_limits: LimitsConfig,
+    /// `webhook`.
+    pub webhook: WebhookConfig,
     /// Keys present in the file that Lanner ignores.
     pub ignored_keys: Vec<String>,
 }
@@ -71,6 +85,7 @@ impl Config {
             column: pos.column,
             message,
         };
+        let node_invalid = |node: &yaml::Node, message: String| invalid(node.pos, message);
         let documents = yaml::parse_documents(text).map_err(|e| invalid(e.pos, e.message))?;
         let mut config = Self::default();
         let Some(root) = documents.into_iter().flatten().next() else {
@@ -137,6 +152,13 @@ impl Config {
                         config.rules_files.push(PathBuf::from(scalar()?));
                     }
                 }
+                "plugins" => config.plugins = plugins::plugins(value, &node_invalid)?,
+                "load_plugins" => {
+                    config.load_plugins = Some(plugins::names(value, key_text, &node_invalid)?)
+                }
+                "plugin_dir" => config.plugin_dir = Some(PathBuf::from(scalar()?)),
+                "plugin_limits" => config.plugin_limits = plugins::limits(value, &node_invalid)?,
+                "webhook" => config.webhook = plugins::webhook(value, &node_invalid)?,
                 other => config.ignored_keys.push(other.to_string()),
             }
         }
@@ -163,6 +185,47 @@ mod tests {
             vec![PathBuf::from("/a.yaml"), PathBuf::from("/b.yaml")]
         );
         assert_eq!(config.ignored_keys, vec!["webserver".to_string()]);
+    }
+
+    #[test]
+    fn reads_falco_plugin_entries_and_lanner_ingress_keys() {
+        let config = Config::parse(
+            "c.yaml",
+            r#"
+load_plugins: [k8saudit, json]
+plugins:
+  - name: k8saudit
+    library_path: libk8saudit.so
+    init_config:
+      maxEventSize: 262144
+      sslCertificate: "/etc/falco/falco.pem"
+      useAsync: false
+    open_params: "http://:9765/k8s-audit"
+  - name: json
+    library_path: libjson.so
+    init_config: ""
+plugin_dir: /opt/lanner/plugins
+plugin_limits: {call_timeout_ms: 250, max_memory_mb: 64}
+webhook:
+  bearer_token_file: /etc/lanner/token
+  max_body_bytes: 1048576
+"#,
+        )
+        .unwrap();
+        assert_eq!(config.load_plugins, Some(vec!["k8saudit".into(), "json".into()]));
+        assert_eq!(config.plugins.len(), 2);
+        let k8s = &config.plugins[0];
+        assert_eq!(k8s.open_params, "http://:9765/k8s-audit");
+        let init: serde_json::Value = serde_json::from_str(&k8s.init_config).unwrap();
+        assert_eq!(
+            init,
+            serde_json::json!({"maxEventSize": 262144, "sslCertificate": "/etc/falco/falco.pem", "useAsync": false})
+        );
+        assert_eq!(config.plugins[1].init_config, "");
+        assert_eq!(config.plugin_limits.call_timeout_ms, Some(250));
+        assert_eq!(config.webhook.max_body_bytes, Some(1048576));
+        assert!(Config::parse("c.yaml", "plugins: 3\n").is_err());
+        assert!(Config::parse("c.yaml", "webhook: {port: 1}\n").is_err());
     }
 
     #[test]

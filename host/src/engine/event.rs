@@ -16,6 +16,9 @@ pub struct FieldRequest<'a> {
     pub arg: Option<&'a str>,
     /// The argument as a number, when the field takes an index.
     pub index: Option<u64>,
+    /// The rule set's cache slot for this (field, argument): sources that
+    /// extract ahead of evaluation (plugins, in batches) index their values by it.
+    pub slot: u32,
 }
 
 /// An event of any source, as the engine sees it.

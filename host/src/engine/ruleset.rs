@@ -2,7 +2,7 @@
 //! the per-event entry point that turns matches into alerts.
 
 use super::{
-    compile::{self, CompiledRule},
+    compile::{self, CompiledRule, SlotField},
     diagnostics::{Diagnostic, Severity},
     eval::{Evaluation, EventContext},
     event::Event,
@@ -66,6 +66,8 @@ pub struct Ruleset {
     match_mode: MatchMode,
     /// How many field cache slots the rules use (sizes each event's cache).
     field_slots: usize,
+    /// The field and argument behind each slot.
+    slot_fields: Vec<SlotField>,
 }
 
 /// The result of loading rules: the rule set (when there is no error) and every diagnostic.
@@ -95,8 +97,8 @@ impl Ruleset {
     ) -> LoadOutcome {
         let collection = loader::load(files);
         let mut diagnostics = collection.diagnostics.clone();
-        let compiled = compile::compile(&collection, &registry);
-        diagnostics.extend(compiled.diagnostics);
+        let mut compiled = compile::compile(&collection, &registry);
+        diagnostics.extend(std::mem::take(&mut compiled.diagnostics));
         diagnostics.extend(requirements::check(&collection, &options.plugins));
         attach_snippets(&mut diagnostics, files);
         if diagnostics.iter().any(|d| d.severity() == Severity::Error) {
@@ -105,19 +107,15 @@ impl Ruleset {
                 diagnostics,
             };
         }
-        let ruleset = Self::index(registry, compiled.rules, compiled.field_slots, options);
+        let ruleset = Self::index(registry, compiled, options);
         LoadOutcome {
             ruleset: Some(ruleset),
             diagnostics,
         }
     }
 
-    fn index(
-        registry: Registry,
-        rules: Vec<CompiledRule>,
-        field_slots: usize,
-        options: &RulesetOptions,
-    ) -> Self {
+    fn index(registry: Registry, compiled: compile::Compiled, options: &RulesetOptions) -> Self {
+        let rules = compiled.rules;
         let mut sources: Vec<(String, SourceIndex)> = registry
             .tables()
             .map(|table| {
@@ -149,7 +147,8 @@ impl Ruleset {
             rules,
             sources,
             match_mode: options.match_mode,
-            field_slots,
+            field_slots: compiled.field_slots,
+            slot_fields: compiled.slot_fields,
         }
     }
 
@@ -164,6 +163,26 @@ impl Ruleset {
     /// The registry the rules were compiled against.
     pub fn registry(&self) -> &Registry {
         &self.registry
+    }
+
+    /// How many field cache slots the rules use; every [`FieldRequest::slot`](super::FieldRequest::slot) is below it.
+    pub fn field_slots(&self) -> usize {
+        self.field_slots
+    }
+
+    /// The slots whose field belongs to `source`'s own table (not the
+    /// engine's common fields), with their field and argument: what a source
+    /// that extracts ahead of evaluation must provide.
+    pub fn source_slots(&self, source: &str) -> Vec<(u32, SlotField)> {
+        let Some(index) = self.registry.source_index(source) else {
+            return Vec::new();
+        };
+        self.slot_fields
+            .iter()
+            .enumerate()
+            .filter(|(_, field)| field.id.source == index)
+            .map(|(slot, field)| (slot as u32, field.clone()))
+            .collect()
     }
 
     /// Every compiled rule (enabled or not), in definition order.

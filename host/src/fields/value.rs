@@ -119,6 +119,16 @@ pub enum Value<'a> {
 }
 
 impl Value<'_> {
+    /// The same value borrowing this one's text and bytes (lists are copied).
+    pub fn view(&self) -> Value<'_> {
+        match self {
+            Value::Str(s) => Value::Str(Cow::Borrowed(s.as_ref())),
+            Value::Bytes(b) => Value::Bytes(Cow::Borrowed(b.as_ref())),
+            Value::List(items) => Value::List(items.iter().map(Value::view).collect()),
+            other => other.clone(),
+        }
+    }
+
     /// The same value, owning its data.
     pub fn into_owned(self) -> Value<'static> {
         match self {

@@ -1,7 +1,7 @@
 //! Which plugin contract versions this host accepts.
 
 /// The contract version this host implements (the `wit/` package version).
-pub const CONTRACT_VERSION: &str = "0.1.0";
+pub const CONTRACT_VERSION: &str = "0.2.0";
 
 /// A plugin built for a contract this host cannot serve.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -62,6 +62,21 @@ pub fn check_contract(plugin: &str, plugin_version: &str) -> Result<(), Contract
     }
 }
 
+/// The contract package every versioned import and export name starts with.
+const CONTRACT_PACKAGE: &str = "lanner:plugin/";
+
+/// The contract version named by a component's imports and exports
+/// (`lanner:plugin/source@0.2.0`), if any names one. Read before linking, so
+/// a plugin built for another contract is refused with both versions rather
+/// than with a linker error about a missing import.
+pub fn version_in_names<'a>(names: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    names.into_iter().find_map(|name| {
+        let rest = name.strip_prefix(CONTRACT_PACKAGE)?;
+        let (_, version) = rest.split_once('@')?;
+        Some(version.to_string())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,15 +84,23 @@ mod tests {
     #[test]
     fn accepts_same_and_patch_versions() {
         assert_eq!(check_contract("p", CONTRACT_VERSION), Ok(()));
-        assert_eq!(check_contract("p", "0.1.7"), Ok(()));
+        assert_eq!(check_contract("p", "0.2.7"), Ok(()));
     }
 
     #[test]
     fn refuses_other_minor_in_0x_and_names_both_versions() {
-        let err = check_contract("p", "0.2.0").unwrap_err();
+        let err = check_contract("p", "0.3.0").unwrap_err();
         let message = err.to_string();
-        assert!(message.contains("0.2.0") && message.contains(CONTRACT_VERSION));
+        assert!(message.contains("0.3.0") && message.contains(CONTRACT_VERSION));
+        assert!(check_contract("p", "0.1.0").is_err());
         assert!(check_contract("p", "1.0.0").is_err());
+    }
+
+    #[test]
+    fn finds_the_version_in_interface_names() {
+        let names = ["wasi:io/streams@0.2.0", "lanner:plugin/log@9.0.0"];
+        assert_eq!(version_in_names(names), Some("9.0.0".to_string()));
+        assert_eq!(version_in_names(["info", "wasi:cli/stdout@0.2.3"]), None);
     }
 
     #[test]

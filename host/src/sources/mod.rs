@@ -1,6 +1,7 @@
 //! Event sources as the engine sees them: each registers its field table and
 //! adapts its events to the engine's [`Event`](crate::engine::Event) trait.
 
+pub mod plugin;
 pub mod syscall;
 
 use crate::fields::Registry;

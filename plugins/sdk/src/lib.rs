@@ -1,64 +1,78 @@
 //! The crate a Lanner plugin author depends on.
 //!
-//! A plugin implements [`Plugin`] and exports it with
-//! [`export_plugin!`](crate::export_plugin). The SDK owns the WIT bindings
-//! (generated once, here, from the repository's `wit/` package), so plugin
-//! crates never depend on `wit-bindgen` themselves.
+//! A plugin is a type that implements [`Plugin`] (identity, configuration,
+//! field table, per-event parsing) and, if it produces events, [`Source`].
+//! One macro exports it as a WebAssembly component:
+//! [`export_source_plugin!`] or [`export_extractor_plugin!`]. The SDK owns
+//! the WIT bindings, batches extraction, caches each event's parsed form and
+//! turns errors and panics into what the host expects, so a plugin crate
+//! never touches `wit-bindgen`.
 //!
-//! ```ignore
-//! struct Hello;
-//! impl lanner_plugin_sdk::Plugin for Hello {
-//!     const NAME: &'static str = "hello";
-//!     const VERSION: &'static str = "0.1.0";
-//!     const EVENT_SOURCE: Option<&'static str> = Some("hello");
-//!     const DESCRIPTION: &'static str = "says hello";
-//!     const CONTACT: &'static str = "https://example.com";
-//! }
-//! lanner_plugin_sdk::export_plugin!(Hello);
-//! ```
-
-#[doc(hidden)]
-pub mod bindings {
-    //! Generated from `wit/plugin.wit`; not part of the SDK's public API.
-    wit_bindgen::generate!({
-        path: "../../wit",
-        world: "source-plugin",
-        pub_export_macro: true,
-        default_bindings_module: "lanner_plugin_sdk::bindings",
-        export_macro_name: "export_bindings",
-    });
-}
+//! The same crate builds natively too: [`Runner`] drives a plugin without
+//! Wasm, for unit tests and for benchmarks against the component.
+//!
+//! See `plugins/sdk/README.md` for a complete minimal plugin.
 
 #[doc(hidden)]
 pub mod adapter;
+#[doc(hidden)]
+pub mod bindings;
+pub mod fields;
+pub mod log;
+pub mod plugin;
+pub mod runner;
+pub mod source;
+
+pub use fields::{Arg, ArgSpec, Field, FieldInfo, FieldType, Value};
+pub use plugin::Plugin;
+pub use runner::{Request, Runner};
+pub use source::{BatchEnd, Event, EventRef, Ingested, Source};
 
 /// The contract version this SDK implements (the `wit/` package version).
-pub const CONTRACT_VERSION: &str = "0.1.0";
+pub const CONTRACT_VERSION: &str = "0.2.0";
 
-/// What every plugin declares about itself.
-pub trait Plugin: 'static {
-    /// Short unique name, e.g. `k8saudit`.
-    const NAME: &'static str;
-    /// The plugin's own semantic version.
-    const VERSION: &'static str;
-    /// The event source it produces (`source:` in rules), if any.
-    const EVENT_SOURCE: Option<&'static str>;
-    /// One-line description for operators.
-    const DESCRIPTION: &'static str;
-    /// Where to report problems.
-    const CONTACT: &'static str;
+/// Exports `$plugin` (implementing [`Plugin`] and [`Source`]) as a source-plugin component.
+#[macro_export]
+macro_rules! export_source_plugin {
+    ($plugin:ty) => {
+        $crate::__plugin_state!($plugin);
+        // Exports exist only in the component: a native build of the same crate
+        // (tests, benchmarks) links without the component ABI symbols.
+        #[cfg(target_family = "wasm")]
+        type LannerSourceExport = $crate::adapter::SourceAdapter<$plugin>;
+        #[cfg(target_family = "wasm")]
+        $crate::bindings::source::export_source_bindings!(LannerSourceExport);
+    };
 }
 
-/// Exports `$plugin` (a type implementing [`Plugin`]) as the component's implementation.
+/// Exports `$plugin` (implementing [`Plugin`]) as an extractor-plugin component.
 #[macro_export]
-macro_rules! export_plugin {
+macro_rules! export_extractor_plugin {
     ($plugin:ty) => {
-        // The generated export macro takes a plain identifier, hence the alias.
-        // Exports exist only in the component: a native build of the same crate
-        // (for tests and benchmarks) links without the component ABI symbols.
+        $crate::__plugin_state!($plugin);
         #[cfg(target_family = "wasm")]
-        type LannerPluginExport = $crate::adapter::Adapter<$plugin>;
+        type LannerExtractorExport = $crate::adapter::ExtractorAdapter<$plugin>;
         #[cfg(target_family = "wasm")]
-        $crate::bindings::export_bindings!(LannerPluginExport);
+        $crate::bindings::extractor::export_extractor_bindings!(LannerExtractorExport);
+    };
+}
+
+/// Gives `$plugin` its per-instance state slot (a component instance is single-threaded).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __plugin_state {
+    ($plugin:ty) => {
+        #[cfg(target_family = "wasm")]
+        impl $crate::adapter::HasState for $plugin {
+            fn with_state<R>(
+                f: impl FnOnce(&mut ::core::option::Option<$crate::Runner<Self>>) -> R,
+            ) -> R {
+                ::std::thread_local! {
+                    static STATE: ::core::cell::RefCell<::core::option::Option<$crate::Runner<$plugin>>> =
+                        const { ::core::cell::RefCell::new(::core::option::Option::None) };
+                }
+                STATE.with(|state| f(&mut state.borrow_mut()))
+            }
+        }
     };
 }

@@ -11,7 +11,9 @@ use crate::{
             compare::{Quantifier, ValueSet},
         },
     },
-    fields::{FieldDef, FieldType, Registry, Value, registry::FieldArg, value::parse_literal},
+    fields::{
+        FieldDef, FieldId, FieldType, Registry, Value, registry::FieldArg, value::parse_literal,
+    },
 };
 use memchr::memmem::Finder;
 use std::collections::HashMap;
@@ -43,9 +45,47 @@ impl FieldSlots {
         self.slots.is_empty()
     }
 
+    /// Every slot's field and argument, indexed by slot.
+    pub fn fields(&self) -> Vec<SlotField> {
+        let mut fields = vec![SlotField::default(); self.slots.len()];
+        for ((source, field, arg), slot) in &self.slots {
+            if let Some(entry) = fields.get_mut(*slot as usize) {
+                *entry = SlotField {
+                    id: FieldId {
+                        source: *source,
+                        field: *field,
+                    },
+                    arg: arg.clone(),
+                };
+            }
+        }
+        fields
+    }
+
     fn slot(&mut self, key: (u32, u32, Option<String>)) -> u32 {
         let next = self.slots.len() as u32;
         *self.slots.entry(key).or_insert(next)
+    }
+}
+
+/// The field and argument behind one cache slot.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SlotField {
+    /// The field.
+    pub id: FieldId,
+    /// Its argument as written.
+    pub arg: Option<String>,
+}
+
+impl Default for SlotField {
+    fn default() -> Self {
+        Self {
+            id: FieldId {
+                source: FieldId::COMMON_SOURCE,
+                field: u32::MAX,
+            },
+            arg: None,
+        }
     }
 }
 

@@ -23,6 +23,7 @@ use super::{
 };
 use crate::fields::Registry;
 use check::{FieldBinder, FieldSlots};
+pub use check::SlotField;
 pub use evttypes::EventTypeSet;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -96,6 +97,8 @@ pub struct Compiled {
     /// How many field cache slots the rules use, all rules together
     /// (every [`BoundField::slot`](super::eval::BoundField::slot) is below it).
     pub field_slots: usize,
+    /// The field and argument of each slot, indexed by slot.
+    pub slot_fields: Vec<SlotField>,
     /// Every problem found.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -202,6 +205,7 @@ pub fn compile(collection: &Collection, registry: &Registry) -> Compiled {
     Compiled {
         rules,
         field_slots: slots.len(),
+        slot_fields: slots.fields(),
         diagnostics,
     }
 }

@@ -99,6 +99,7 @@ impl BoundField {
             name: &self.name,
             arg: self.arg.as_deref(),
             index: self.index,
+            slot: self.slot,
         }
     }
 }

@@ -1,0 +1,129 @@
+//! `lanner run`: start the chosen sources, evaluate rules, print alerts.
+//!
+//! Each source runs on its own thread and shares the rule set and the alert
+//! sink; SIGINT/SIGTERM (or reaching `--max-alerts`) stops every source,
+//! which drains what it accepted, prints its summary and returns.
+
+mod plugin;
+mod shutdown;
+mod sink;
+mod syscall;
+
+use super::{args::RunArgs, rules::config, rules_files, setup::Plugins};
+use crate::engine::RulesetOptions;
+use anyhow::{Context, bail};
+use shutdown::Shutdown;
+use sink::AlertSink;
+use std::sync::Arc;
+
+/// Runs `lanner run`.
+pub fn run(args: &RunArgs) -> anyhow::Result<()> {
+    let config = config(&args.setup)?;
+    for key in &config.ignored_keys {
+        tracing::debug!(key, "configuration key not used by Lanner");
+    }
+    let mut sources: Vec<String> = Vec::new();
+    for source in &args.sources {
+        if !sources.contains(source) {
+            sources.push(source.clone());
+        }
+    }
+    let plugin_sources: Vec<&String> = sources.iter().filter(|s| *s != "syscall").collect();
+    if args.input.is_some() && plugin_sources.len() != 1 {
+        bail!("--input replays one plugin source; name it with --source (e.g. --source k8s_audit)");
+    }
+    let plugins = Plugins::load(&config, &args.setup.plugin_dirs)?;
+    let rule_paths = if args.rules.files.is_empty() {
+        config.rules_files.clone()
+    } else {
+        args.rules.files.clone()
+    };
+    let options = RulesetOptions {
+        min_priority: config
+            .priority
+            .unwrap_or(RulesetOptions::default().min_priority),
+        match_mode: config.rule_matching.unwrap_or_default(),
+        plugins: plugins.versions(),
+    };
+    let ruleset = Arc::new(rules_files::load_for_run(
+        &rule_paths,
+        &options,
+        plugins.registry(),
+    )?);
+    for source in &sources {
+        let handle = ruleset.source(source).with_context(|| {
+            format!(
+                "unknown source `{source}`; available: {}",
+                ruleset.registry().source_names().collect::<Vec<_>>().join(", ")
+            )
+        })?;
+        if ruleset.enabled_rules(handle) == 0 {
+            eprintln!("lanner: warning: no enabled rule reads source `{source}`");
+        }
+    }
+    let sink = Arc::new(AlertSink::new(
+        args.json || config.json_output == Some(true),
+        config.time_style.unwrap_or_default(),
+        args.max_alerts,
+    ));
+    let shutdown = Shutdown::install()?;
+    let hostname = hostname();
+    let mut workers = Vec::new();
+    for source in sources {
+        let ruleset = Arc::clone(&ruleset);
+        let sink = Arc::clone(&sink);
+        let shutdown = shutdown.clone();
+        let hostname = hostname.clone();
+        let stop = shutdown.clone();
+        let job: Box<dyn FnOnce() -> anyhow::Result<()> + Send> = if source == "syscall" {
+            Box::new(move || syscall::run(&ruleset, &sink, &stop, &hostname))
+        } else {
+            let setup = plugin::PluginRun {
+                source: source.clone(),
+                host: Arc::clone(&plugins.host),
+                specs: plugins.specs.clone(),
+                input: args.input.clone(),
+                webhook_listen: args.webhook_listen.clone(),
+                webhook: config.webhook.clone(),
+            };
+            Box::new(move || setup.run(&ruleset, &sink, &stop, &hostname))
+        };
+        let thread = std::thread::Builder::new()
+            .name(format!("source-{source}"))
+            .spawn(move || {
+                let result = job();
+                // One source ending (replay done, error) ends the run.
+                shutdown.trigger();
+                result
+            })
+            .context("starting a source thread")?;
+        workers.push((source, thread));
+    }
+    let mut failure = None;
+    for (source, thread) in workers {
+        match thread.join() {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                failure.get_or_insert(e.context(format!("source `{source}`")));
+            }
+            Err(_) => {
+                failure.get_or_insert(anyhow::anyhow!("source `{source}` panicked"));
+            }
+        }
+    }
+    sink.flush();
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// `$FALCO_HOSTNAME` if set (as Falco honours it), else the kernel's host name.
+fn hostname() -> String {
+    if let Ok(name) = std::env::var("FALCO_HOSTNAME") {
+        return name;
+    }
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|_| "localhost".to_string())
+}

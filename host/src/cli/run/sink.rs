@@ -1,0 +1,60 @@
+//! Where alerts go: standard output, as text or Falco's JSON, shared by
+//! every source thread, with an optional limit on how many are printed.
+
+use crate::engine::output::{Alert, TimeStyle};
+use std::{
+    io::{BufWriter, Stdout, Write},
+    sync::Mutex,
+};
+
+/// Prints alerts from every source, one line each.
+pub struct AlertSink {
+    json: bool,
+    time_style: TimeStyle,
+    limit: Option<u64>,
+    state: Mutex<(BufWriter<Stdout>, u64)>,
+}
+
+impl AlertSink {
+    /// A sink printing JSON or text; it stops accepting after `limit` alerts.
+    pub fn new(json: bool, time_style: TimeStyle, limit: Option<u64>) -> Self {
+        Self {
+            json,
+            time_style,
+            limit,
+            state: Mutex::new((BufWriter::new(std::io::stdout()), 0)),
+        }
+    }
+
+    /// Prints `alerts` and flushes; false once the limit is reached (the run should stop).
+    pub fn emit(&self, alerts: &[Alert]) -> bool {
+        let Ok(mut state) = self.state.lock() else {
+            return false;
+        };
+        let (out, printed) = &mut *state;
+        for alert in alerts {
+            if self.limit.is_some_and(|limit| *printed >= limit) {
+                break;
+            }
+            let line = if self.json {
+                alert.json(self.time_style)
+            } else {
+                alert.text(self.time_style)
+            };
+            if writeln!(out, "{line}").is_err() {
+                return false;
+            }
+            *printed += 1;
+        }
+        // Alerts must be visible as they happen, not when a buffer fills.
+        let _ = out.flush();
+        self.limit.is_none_or(|limit| *printed < limit)
+    }
+
+    /// Flushes standard output.
+    pub fn flush(&self) {
+        if let Ok(mut state) = self.state.lock() {
+            let _ = state.0.flush();
+        }
+    }
+}

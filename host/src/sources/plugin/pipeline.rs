@@ -1,0 +1,408 @@
+//! Drives one plugin source: payloads go to the source plugin, the events
+//! it returns are extracted in batches (one call per plugin per batch, every
+//! field the source's rules use), then evaluated. Plugin faults become
+//! internal alerts; the instance is restarted and the other events go on.
+
+use super::{PluginEvent, Provider, source_table, values};
+use crate::{
+    engine::{
+        Ruleset, SourceHandle,
+        eval::EventContext,
+        loader::Priority,
+        output::Alert,
+    },
+    fields::{ArgKind, FieldType, Value},
+    plugin::{
+        FaultReport, PluginError, PluginHost, PluginKind, PluginSpec, Supervisor, wit,
+        supervisor::Unavailable,
+    },
+};
+use std::{
+    collections::{BTreeMap, BTreeSet, HashSet},
+    sync::Arc,
+};
+
+/// Most events extracted in one call.
+const EXTRACT_BATCH: usize = 128;
+
+/// Counters of one pipeline, for the shutdown summary and metrics.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PipelineStats {
+    /// Payloads handed to the source plugin.
+    pub payloads: u64,
+    /// Events it produced.
+    pub events: u64,
+    /// Parts of payloads it rejected.
+    pub rejected: u64,
+    /// Values dropped because they broke their field's declaration.
+    pub malformed_values: u64,
+    /// Plugin faults (deadline, memory, trap).
+    pub faults: u64,
+    /// Alerts raised by rules.
+    pub alerts: u64,
+}
+
+/// What became of one payload.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IngestReport {
+    /// Events found in it.
+    pub events: usize,
+    /// Why parts of it were rejected.
+    pub rejected: Vec<String>,
+}
+
+/// The fields one plugin extracts for the source's rules.
+struct Plan {
+    /// Index into the pipeline's supervisors.
+    supervisor: usize,
+    /// The cache slot each request fills.
+    slots: Vec<u32>,
+    requests: Vec<wit::FieldRequest>,
+    /// Declared type, list-ness and name of each request's field.
+    fields: Vec<(FieldType, bool, String)>,
+}
+
+/// One plugin source, its extractors and the rules that read them.
+pub struct PluginPipeline {
+    handle: SourceHandle,
+    /// The source plugin first, then the extractors the rules need.
+    supervisors: Vec<Supervisor>,
+    plans: Vec<Plan>,
+    slots: usize,
+    context: EventContext,
+    stats: PipelineStats,
+    /// Kinds of problems already logged, so a bad plugin cannot flood the log.
+    logged: HashSet<String>,
+}
+
+impl PluginPipeline {
+    /// Starts the plugins of `source` (its source plugin and every extractor
+    /// whose fields the rules use) with their configurations.
+    pub fn new(
+        host: &Arc<PluginHost>,
+        specs: &[PluginSpec],
+        source: &str,
+        ruleset: &Ruleset,
+        hostname: &str,
+    ) -> Result<Self, PluginError> {
+        let unknown = || PluginError::Invalid {
+            path: source.to_string(),
+            reason: format!("no loaded plugin produces the event source `{source}`"),
+        };
+        let handle = ruleset.source(source).ok_or_else(unknown)?;
+        let source_plugin = specs
+            .iter()
+            .position(|s| {
+                s.plugin.kind == PluginKind::Source
+                    && s.plugin.info.event_source.as_deref() == Some(source)
+            })
+            .ok_or_else(unknown)?;
+        let (table, providers) = source_table(source, specs);
+        // Which spec each supervisor runs: the source first.
+        let mut running = vec![source_plugin];
+        let mut plans: Vec<Plan> = Vec::new();
+        for (slot, field) in ruleset.source_slots(source) {
+            let Some((&Provider { plugin, field: id }, def)) = providers
+                .get(field.id.field as usize)
+                .zip(table.fields.get(field.id.field as usize))
+            else {
+                continue;
+            };
+            let supervisor = match running.iter().position(|&p| p == plugin) {
+                Some(i) => i,
+                None => {
+                    running.push(plugin);
+                    running.len() - 1
+                }
+            };
+            let plan = match plans.iter().position(|p| p.supervisor == supervisor) {
+                Some(i) => &mut plans[i],
+                None => {
+                    plans.push(Plan {
+                        supervisor,
+                        slots: Vec::new(),
+                        requests: Vec::new(),
+                        fields: Vec::new(),
+                    });
+                    plans.last_mut().ok_or_else(unknown)?
+                }
+            };
+            let arg = match (&field.arg, def.arg_kind) {
+                (None, _) => wit::RequestArg::None,
+                (Some(arg), ArgKind::Index) => match arg.parse() {
+                    Ok(index) => wit::RequestArg::Index(index),
+                    Err(_) => wit::RequestArg::Key(arg.clone()),
+                },
+                (Some(arg), ArgKind::Key) => wit::RequestArg::Key(arg.clone()),
+            };
+            plan.slots.push(slot);
+            plan.requests.push(wit::FieldRequest { field: id, arg });
+            plan.fields
+                .push((def.ty, def.flags.is_list, def.name.clone()));
+        }
+        let mut supervisors = Vec::with_capacity(running.len());
+        for index in running {
+            let spec = &specs[index];
+            supervisors.push(Supervisor::start(
+                Arc::clone(host),
+                spec.plugin.clone(),
+                spec.init_config.clone(),
+                spec.open_params.clone(),
+            )?);
+        }
+        Ok(Self {
+            handle,
+            supervisors,
+            plans,
+            slots: ruleset.field_slots(),
+            context: EventContext {
+                number: 0,
+                source: source.to_string(),
+                hostname: hostname.to_string(),
+                start_ns: now_ns(),
+            },
+            stats: PipelineStats::default(),
+            logged: HashSet::new(),
+        })
+    }
+
+    /// The counters so far.
+    pub fn stats(&self) -> &PipelineStats {
+        &self.stats
+    }
+
+    /// The source plugin's supervisor.
+    fn source(&mut self) -> &mut Supervisor {
+        &mut self.supervisors[0]
+    }
+
+    /// When the source plugin can next take a payload.
+    pub fn ready_at(&self) -> std::time::Instant {
+        self.supervisors[0].ready_at()
+    }
+
+    /// Hands one payload to the source plugin and evaluates the events it
+    /// yields; alerts (rules and internal) are appended to `alerts`. On a
+    /// fault the payload is lost (and reported); the instance is restarted
+    /// for the next one.
+    pub fn ingest(
+        &mut self,
+        ruleset: &Ruleset,
+        payload: &[u8],
+        alerts: &mut Vec<Alert>,
+    ) -> Result<IngestReport, Unavailable> {
+        self.stats.payloads += 1;
+        let result = self.source().ingest(payload);
+        self.report_faults(alerts);
+        let ingested = result?;
+        self.stats.rejected += ingested.rejected.len() as u64;
+        for reason in &ingested.rejected {
+            tracing::debug!(source = %self.context.source, "payload part rejected: {reason}");
+        }
+        let report = IngestReport {
+            events: ingested.events.len(),
+            rejected: ingested.rejected,
+        };
+        self.evaluate(ruleset, ingested.events, alerts);
+        Ok(report)
+    }
+
+    /// Asks the source plugin for events it produced by itself; `Ok(false)` at its end.
+    pub fn poll(
+        &mut self,
+        ruleset: &Ruleset,
+        max_events: u32,
+        alerts: &mut Vec<Alert>,
+    ) -> Result<bool, Unavailable> {
+        let result = self.source().next_batch(max_events);
+        self.report_faults(alerts);
+        match result? {
+            Ok(events) => {
+                self.evaluate(ruleset, events, alerts);
+                Ok(true)
+            }
+            Err(wit::BatchEnd::Eof) => Ok(false),
+            Err(wit::BatchEnd::Failure(reason)) => Err(Unavailable::Refused(reason)),
+        }
+    }
+
+    fn evaluate(&mut self, ruleset: &Ruleset, events: Vec<wit::Event>, alerts: &mut Vec<Alert>) {
+        self.stats.events += events.len() as u64;
+        let mut events = events.into_iter().peekable();
+        while events.peek().is_some() {
+            let batch: Vec<wit::EventRef> = events
+                .by_ref()
+                .take(EXTRACT_BATCH)
+                .map(|event| {
+                    self.context.number += 1;
+                    wit::EventRef {
+                        number: self.context.number,
+                        // Zero means the plugin did not say: stamp it now.
+                        timestamp_ns: if event.timestamp_ns == 0 {
+                            now_ns()
+                        } else {
+                            event.timestamp_ns
+                        },
+                        data: event.data,
+                    }
+                })
+                .collect();
+            let mut rows: Vec<Vec<Option<Value<'static>>>> =
+                vec![vec![None; self.slots]; batch.len()];
+            for plan in 0..self.plans.len() {
+                self.extract_plan(plan, &batch, &mut rows, alerts);
+            }
+            let before = alerts.len();
+            for (event, values) in batch.iter().zip(rows) {
+                self.context.number = event.number;
+                let event = PluginEvent {
+                    timestamp_ns: event.timestamp_ns,
+                    values,
+                };
+                ruleset.process(
+                    self.handle,
+                    &event,
+                    &self.context,
+                    &self.context.hostname,
+                    alerts,
+                );
+            }
+            self.stats.alerts += (alerts.len() - before) as u64;
+        }
+    }
+
+    /// Fills `rows` with one plan's fields. If the plugin faults on the
+    /// batch, it is restarted and the events are retried one by one, so only
+    /// the event that kills it loses its fields.
+    fn extract_plan(
+        &mut self,
+        plan: usize,
+        batch: &[wit::EventRef],
+        rows: &mut [Vec<Option<Value<'static>>>],
+        alerts: &mut Vec<Alert>,
+    ) {
+        let Plan {
+            supervisor,
+            requests,
+            ..
+        } = &self.plans[plan];
+        let supervisor = *supervisor;
+        let result = self.supervisors[supervisor].extract(batch, requests);
+        self.report_faults(alerts);
+        match result {
+            Ok(values) => self.fill(plan, rows, values),
+            Err(Unavailable::Fault(_)) => {
+                for (index, event) in batch.iter().enumerate() {
+                    let requests = &self.plans[plan].requests;
+                    let result =
+                        self.supervisors[supervisor].extract(std::slice::from_ref(event), requests);
+                    self.report_faults(alerts);
+                    match result {
+                        Ok(values) => self.fill(plan, &mut rows[index..=index], values),
+                        Err(Unavailable::Fault(_)) => {}
+                        Err(other) => {
+                            self.log_once("extract", &other.to_string());
+                            break;
+                        }
+                    }
+                }
+            }
+            Err(other) => self.log_once("extract", &other.to_string()),
+        }
+    }
+
+    /// Stores a plan's values into `rows` after checking count and types.
+    fn fill(
+        &mut self,
+        plan: usize,
+        rows: &mut [Vec<Option<Value<'static>>>],
+        values: Vec<wit::FieldValue>,
+    ) {
+        let Plan {
+            supervisor,
+            slots,
+            fields,
+            ..
+        } = &self.plans[plan];
+        let plugin = self.supervisors[*supervisor].plugin().info.name.clone();
+        if values.len() != rows.len() * slots.len() {
+            self.stats.malformed_values += (rows.len() * slots.len()) as u64;
+            let message = format!(
+                "plugin `{plugin}` returned {} values for {} events x {} fields; ignoring them",
+                values.len(),
+                rows.len(),
+                slots.len()
+            );
+            self.log_once(&format!("{plugin}/count"), &message);
+            return;
+        }
+        let mut problems = Vec::new();
+        let mut values = values.into_iter();
+        for row in rows.iter_mut() {
+            for (slot, (ty, is_list, name)) in slots.iter().zip(fields) {
+                let Some(value) = values.next() else { break };
+                match values::convert(value, *ty, *is_list) {
+                    Ok(value) => {
+                        if let Some(cell) = row.get_mut(*slot as usize) {
+                            *cell = value;
+                        }
+                    }
+                    Err(mismatch) => problems.push((name.clone(), mismatch)),
+                }
+            }
+        }
+        self.stats.malformed_values += problems.len() as u64;
+        for (name, mismatch) in problems {
+            self.log_once(
+                &format!("{plugin}/{name}"),
+                &format!("plugin `{plugin}` field `{name}` {mismatch}; treated as absent"),
+            );
+        }
+    }
+
+    fn log_once(&mut self, kind: &str, message: &str) {
+        if self.logged.insert(kind.to_string()) {
+            tracing::warn!(source = %self.context.source, "{message} (further occurrences are counted, not logged)");
+        }
+    }
+
+    /// Turns every new fault into an internal alert.
+    fn report_faults(&mut self, alerts: &mut Vec<Alert>) {
+        for index in 0..self.supervisors.len() {
+            for report in self.supervisors[index].take_faults() {
+                self.stats.faults += 1;
+                alerts.push(fault_alert(&report, &self.context.hostname));
+            }
+        }
+    }
+}
+
+/// The internal alert for a plugin fault.
+pub fn fault_alert(report: &FaultReport, hostname: &str) -> Alert {
+    let fault = &report.fault;
+    let mut output_fields = BTreeMap::new();
+    output_fields.insert("plugin.name".into(), fault.plugin.clone().into());
+    output_fields.insert("plugin.call".into(), fault.call.into());
+    output_fields.insert("plugin.fault".into(), fault.kind.to_string().into());
+    output_fields.insert("plugin.faults".into(), report.count.into());
+    Alert {
+        rule: "Plugin fault".into(),
+        priority: Priority::Error,
+        source: "internal".into(),
+        tags: BTreeSet::from(["lanner_internal".to_string(), "plugin".to_string()]),
+        time_ns: now_ns(),
+        hostname: hostname.to_string(),
+        message: format!(
+            "Lanner internal: {fault}; the instance was discarded and restarts in {:?} (fault {} of this plugin)",
+            report.restart_in, report.count
+        ),
+        output_fields,
+    }
+}
+
+fn now_ns() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or_default()
+}
