@@ -3,10 +3,12 @@
 //! the source), events whose fields were extracted ahead of evaluation in one
 //! batched call per plugin, and the pipeline that drives it all.
 
+mod backend;
 mod event;
 mod pipeline;
 mod values;
 
+pub use backend::PluginBackend;
 pub use event::PluginEvent;
 pub use pipeline::{IngestReport, PipelineStats, PluginPipeline};
 

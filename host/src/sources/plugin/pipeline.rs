@@ -3,7 +3,7 @@
 //! field the source's rules use), then evaluated. Plugin faults become
 //! internal alerts; the instance is restarted and the other events go on.
 
-use super::{PluginEvent, Provider, source_table, values};
+use super::{PluginBackend, PluginEvent, Provider, source_table, values};
 use crate::{
     engine::{
         Ruleset, SourceHandle,
@@ -66,7 +66,7 @@ struct Plan {
 pub struct PluginPipeline {
     handle: SourceHandle,
     /// The source plugin first, then the extractors the rules need.
-    supervisors: Vec<Supervisor>,
+    supervisors: Vec<Box<dyn PluginBackend>>,
     plans: Vec<Plan>,
     slots: usize,
     context: EventContext,
@@ -84,6 +84,27 @@ impl PluginPipeline {
         source: &str,
         ruleset: &Ruleset,
         hostname: &str,
+    ) -> Result<Self, PluginError> {
+        Self::with_backends(specs, source, ruleset, hostname, |spec| {
+            let supervisor = Supervisor::start(
+                Arc::clone(host),
+                spec.plugin.clone(),
+                spec.init_config.clone(),
+                spec.open_params.clone(),
+            )?;
+            Ok(Box::new(supervisor))
+        })
+    }
+
+    /// Like [`new`](Self::new), with each needed plugin run by the backend
+    /// `start` makes for its spec (benchmarks run a native build of a plugin
+    /// crate against the same pipeline).
+    pub fn with_backends(
+        specs: &[PluginSpec],
+        source: &str,
+        ruleset: &Ruleset,
+        hostname: &str,
+        mut start: impl FnMut(&PluginSpec) -> Result<Box<dyn PluginBackend>, PluginError>,
     ) -> Result<Self, PluginError> {
         let unknown = || PluginError::Invalid {
             path: source.to_string(),
@@ -142,13 +163,7 @@ impl PluginPipeline {
         }
         let mut supervisors = Vec::with_capacity(running.len());
         for index in running {
-            let spec = &specs[index];
-            supervisors.push(Supervisor::start(
-                Arc::clone(host),
-                spec.plugin.clone(),
-                spec.init_config.clone(),
-                spec.open_params.clone(),
-            )?);
+            supervisors.push(start(&specs[index])?);
         }
         Ok(Self {
             handle,
@@ -171,9 +186,9 @@ impl PluginPipeline {
         &self.stats
     }
 
-    /// The source plugin's supervisor.
-    fn source(&mut self) -> &mut Supervisor {
-        &mut self.supervisors[0]
+    /// The source plugin's backend.
+    fn source(&mut self) -> &mut dyn PluginBackend {
+        self.supervisors[0].as_mut()
     }
 
     /// When the source plugin can next take a payload.
@@ -324,7 +339,7 @@ impl PluginPipeline {
             fields,
             ..
         } = &self.plans[plan];
-        let plugin = self.supervisors[*supervisor].plugin().info.name.clone();
+        let plugin = self.supervisors[*supervisor].name().to_string();
         if values.len() != rows.len() * slots.len() {
             self.stats.malformed_values += (rows.len() * slots.len()) as u64;
             let message = format!(
