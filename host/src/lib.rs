@@ -8,7 +8,7 @@
 pub mod cli;
 pub mod config;
 pub mod engine;
-pub mod ingress;
 pub mod fields;
+pub mod ingress;
 pub mod plugin;
 pub mod sources;

@@ -1,11 +1,13 @@
 //! `lanner plugins inspect` and the plugin host on real components.
 
-use lanner::plugin::{CONTRACT_VERSION, Limits, PluginError, PluginHost};
+use lanner::plugin::{
+    CONTRACT_VERSION, ComponentCache, Limits, PluginError, PluginHost, PluginKind,
+};
 use lanner_tests::{lanner, plugin_wasm};
 
 #[test]
 fn host_loads_the_heartbeat_component_and_reads_its_identity() {
-    let host = PluginHost::new(Limits::default()).unwrap();
+    let host = PluginHost::new(Limits::default(), ComponentCache::new(None)).unwrap();
     let plugin = host
         .load_file(&plugin_wasm("lanner-plugin-heartbeat"))
         .unwrap();
@@ -13,6 +15,10 @@ fn host_loads_the_heartbeat_component_and_reads_its_identity() {
     assert_eq!(plugin.info.event_source.as_deref(), Some("heartbeat"));
     assert_eq!(plugin.info.contract_version, CONTRACT_VERSION);
     assert_eq!(plugin.info.version, env!("CARGO_PKG_VERSION"));
+    assert_eq!(plugin.kind, PluginKind::Source);
+    assert_eq!(plugin.fields.len(), 1);
+    assert_eq!(plugin.fields[0].name, "heartbeat.beat");
+    assert!(plugin.config_schema.is_some());
 }
 
 #[test]
@@ -43,7 +49,7 @@ fn a_file_that_is_not_a_component_is_refused_with_a_clear_error() {
     let bogus = dir.join("bogus.wasm");
     std::fs::write(&bogus, b"this is not wasm").unwrap();
 
-    let host = PluginHost::new(Limits::default()).unwrap();
+    let host = PluginHost::new(Limits::default(), ComponentCache::new(None)).unwrap();
     let err = host
         .load_file(&bogus)
         .err()

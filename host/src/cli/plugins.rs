@@ -58,7 +58,9 @@ fn print_plugin(plugin: &LoadedPlugin) {
     println!("kind:             {}", kind(plugin));
     println!(
         "event source:     {}",
-        info.event_source.as_deref().unwrap_or("(none: extractor only)")
+        info.event_source
+            .as_deref()
+            .unwrap_or("(none: extractor only)")
     );
     if !info.extract_sources.is_empty() {
         println!("extracts from:    {}", info.extract_sources.join(", "));

@@ -27,7 +27,8 @@ impl Plugins {
             limits.call_timeout = Duration::from_millis(ms.max(1));
         }
         if let Some(mb) = config.plugin_limits.max_memory_mb {
-            limits.max_memory_bytes = usize::try_from(mb.saturating_mul(1 << 20)).unwrap_or(usize::MAX);
+            limits.max_memory_bytes =
+                usize::try_from(mb.saturating_mul(1 << 20)).unwrap_or(usize::MAX);
         }
         let host = PluginHost::new(limits, ComponentCache::new(ComponentCache::default_dir()))
             .context("starting the plugin host")?;

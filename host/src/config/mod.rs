@@ -212,7 +212,10 @@ webhook:
 "#,
         )
         .unwrap();
-        assert_eq!(config.load_plugins, Some(vec!["k8saudit".into(), "json".into()]));
+        assert_eq!(
+            config.load_plugins,
+            Some(vec!["k8saudit".into(), "json".into()])
+        );
         assert_eq!(config.plugins.len(), 2);
         let k8s = &config.plugins[0];
         assert_eq!(k8s.open_params, "http://:9765/k8s-audit");

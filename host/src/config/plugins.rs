@@ -53,14 +53,23 @@ pub struct WebhookConfig {
 type Invalid<'a> = &'a dyn Fn(&Node, String) -> ConfigError;
 
 /// Parses the `plugins:` sequence.
-pub(super) fn plugins(value: &Node, invalid: Invalid<'_>) -> Result<Vec<PluginConfig>, ConfigError> {
+pub(super) fn plugins(
+    value: &Node,
+    invalid: Invalid<'_>,
+) -> Result<Vec<PluginConfig>, ConfigError> {
     let Some(items) = value.seq() else {
-        return Err(invalid(value, "`plugins` must be a list of plugin entries".into()));
+        return Err(invalid(
+            value,
+            "`plugins` must be a list of plugin entries".into(),
+        ));
     };
     let mut plugins = Vec::new();
     for item in items {
         if item.map().is_none() {
-            return Err(invalid(item, "each `plugins` entry must be a mapping".into()));
+            return Err(invalid(
+                item,
+                "each `plugins` entry must be a mapping".into(),
+            ));
         }
         let text = |key: &str| -> Result<Option<String>, ConfigError> {
             match item.get(key) {
@@ -94,7 +103,11 @@ pub(super) fn plugins(value: &Node, invalid: Invalid<'_>) -> Result<Vec<PluginCo
 }
 
 /// Parses a sequence of names (`load_plugins`).
-pub(super) fn names(value: &Node, key: &str, invalid: Invalid<'_>) -> Result<Vec<String>, ConfigError> {
+pub(super) fn names(
+    value: &Node,
+    key: &str,
+    invalid: Invalid<'_>,
+) -> Result<Vec<String>, ConfigError> {
     let Some(items) = value.seq() else {
         return Err(invalid(value, format!("`{key}` must be a list of names")));
     };
@@ -119,7 +132,9 @@ pub(super) fn limits(value: &Node, invalid: Invalid<'_>) -> Result<LimitsConfig,
     let mut limits = LimitsConfig::default();
     for (key, node) in mapping(value, "plugin_limits", invalid)? {
         match key.scalar().unwrap_or_default() {
-            "call_timeout_ms" => limits.call_timeout_ms = Some(number(node, "call_timeout_ms", invalid)?),
+            "call_timeout_ms" => {
+                limits.call_timeout_ms = Some(number(node, "call_timeout_ms", invalid)?)
+            }
             "max_memory_mb" => limits.max_memory_mb = Some(number(node, "max_memory_mb", invalid)?),
             other => return Err(invalid(key, format!("unknown key `plugin_limits.{other}`"))),
         }
@@ -143,7 +158,9 @@ pub(super) fn webhook(value: &Node, invalid: Invalid<'_>) -> Result<WebhookConfi
             "tls_certificate" => webhook.tls_certificate = Some(text()?.into()),
             "tls_private_key" => webhook.tls_private_key = Some(text()?.into()),
             "bearer_token_file" => webhook.bearer_token_file = Some(text()?.into()),
-            "max_body_bytes" => webhook.max_body_bytes = Some(number(node, "max_body_bytes", invalid)?),
+            "max_body_bytes" => {
+                webhook.max_body_bytes = Some(number(node, "max_body_bytes", invalid)?)
+            }
             other => return Err(invalid(key, format!("unknown key `webhook.{other}`"))),
         }
     }

@@ -143,7 +143,12 @@ pub async fn serve(
         let acceptor = acceptor.clone();
         connections.spawn(async move {
             let service = service_fn(move |request| {
-                handle(request, Arc::clone(&settings), jobs.clone(), Arc::clone(&stats))
+                handle(
+                    request,
+                    Arc::clone(&settings),
+                    jobs.clone(),
+                    Arc::clone(&stats),
+                )
             });
             let result = match acceptor {
                 Some(acceptor) => match acceptor.accept(stream).await {
@@ -228,7 +233,10 @@ async fn verdict(
 ) -> Reply {
     if request.uri().path() != settings.path {
         count(&stats.not_found);
-        return reply(StatusCode::NOT_FOUND, format!("no endpoint here; post audit events to {}", settings.path));
+        return reply(
+            StatusCode::NOT_FOUND,
+            format!("no endpoint here; post audit events to {}", settings.path),
+        );
     }
     if let Some(token) = &settings.token
         && !authorized(&request, token)
@@ -332,7 +340,10 @@ async fn verdict(
         }
         Ok(Err(_)) | Err(_) => {
             count(&stats.unavailable);
-            reply(StatusCode::SERVICE_UNAVAILABLE, "the source did not answer in time")
+            reply(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the source did not answer in time",
+            )
         }
     }
 }

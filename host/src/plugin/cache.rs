@@ -71,7 +71,9 @@ impl ComponentCache {
     fn entry(&self, engine: &Engine, wasm: &[u8]) -> Option<PathBuf> {
         let dir = self.dir.as_ref()?;
         let mut engine_hash = std::collections::hash_map::DefaultHasher::new();
-        engine.precompile_compatibility_hash().hash(&mut engine_hash);
+        engine
+            .precompile_compatibility_hash()
+            .hash(&mut engine_hash);
         let digest = Sha256::digest(wasm);
         let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
         Some(dir.join(format!("{hex}-{:016x}.cwasm", engine_hash.finish())))
@@ -93,7 +95,10 @@ fn prepare(dir: &Path) -> Result<(), String> {
         return Err(format!("it is owned by uid {}, not {uid}", meta.uid()));
     }
     if meta.mode() & 0o022 != 0 {
-        return Err(format!("it is writable by others (mode {:o})", meta.mode() & 0o777));
+        return Err(format!(
+            "it is writable by others (mode {:o})",
+            meta.mode() & 0o777
+        ));
     }
     Ok(())
 }

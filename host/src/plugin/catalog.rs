@@ -12,7 +12,10 @@ pub const BUILTIN_PLUGINS: &[(&str, &[u8])] = &[
         "k8saudit",
         include_bytes!(concat!(env!("OUT_DIR"), "/k8saudit.wasm")),
     ),
-    ("json", include_bytes!(concat!(env!("OUT_DIR"), "/json.wasm"))),
+    (
+        "json",
+        include_bytes!(concat!(env!("OUT_DIR"), "/json.wasm")),
+    ),
 ];
 
 /// Where a plugin's code comes from.
@@ -64,14 +67,15 @@ pub fn load_plugins(
     selection: &PluginSelection<'_>,
 ) -> Result<Vec<PluginSpec>, PluginError> {
     let mut specs: Vec<PluginSpec> = Vec::new();
-    let put = |spec: PluginSpec, specs: &mut Vec<PluginSpec>| {
-        match specs.iter_mut().find(|s| s.name() == spec.name()) {
-            Some(existing) => {
-                tracing::info!(plugin = spec.name(), from = %spec.plugin.origin, "replaces {}", existing.plugin.origin);
-                *existing = spec;
-            }
-            None => specs.push(spec),
+    let put = |spec: PluginSpec, specs: &mut Vec<PluginSpec>| match specs
+        .iter_mut()
+        .find(|s| s.name() == spec.name())
+    {
+        Some(existing) => {
+            tracing::info!(plugin = spec.name(), from = %spec.plugin.origin, "replaces {}", existing.plugin.origin);
+            *existing = spec;
         }
+        None => specs.push(spec),
     };
     for (name, bytes) in BUILTIN_PLUGINS {
         let plugin = host.load(&format!("built-in plugin {name}"), bytes)?;

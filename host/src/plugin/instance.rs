@@ -127,20 +127,27 @@ impl PluginInstance {
 
     /// The plugin's field table.
     pub fn fields(&mut self) -> Result<Vec<wit::FieldInfo>, CallError> {
-        Ok(self.call("fields", |b, store| any_world!(b, p => p.call_fields(store)))?)
+        Ok(self.call(
+            "fields",
+            |b, store| any_world!(b, p => p.call_fields(store)),
+        )?)
     }
 
     /// The plugin's configuration schema.
     pub fn config_schema(&mut self) -> Result<Option<String>, CallError> {
-        Ok(self.call("config-schema", |b, store| {
-            any_world!(b, p => p.call_config_schema(store))
-        })?)
+        Ok(self.call(
+            "config-schema",
+            |b, store| any_world!(b, p => p.call_config_schema(store)),
+        )?)
     }
 
     /// Configures the plugin with validated JSON.
     pub fn init(&mut self, config: &str) -> Result<(), CallError> {
-        self.call("init", |b, store| any_world!(b, p => p.call_init(store, config)))?
-            .map_err(|message| self.refused("init", message))
+        self.call(
+            "init",
+            |b, store| any_world!(b, p => p.call_init(store, config)),
+        )?
+        .map_err(|message| self.refused("init", message))
     }
 
     /// Opens the source with its parameters; extractors have nothing to open.
@@ -164,7 +171,10 @@ impl PluginInstance {
     }
 
     /// Self-produced events (sources only).
-    pub fn next_batch(&mut self, max_events: u32) -> Result<Result<Vec<wit::Event>, wit::BatchEnd>, Fault> {
+    pub fn next_batch(
+        &mut self,
+        max_events: u32,
+    ) -> Result<Result<Vec<wit::Event>, wit::BatchEnd>, Fault> {
         self.call("next-batch", |b, store| match b {
             Bindings::Source(p) => p.lanner_plugin_source().call_next_batch(store, max_events),
             Bindings::Extractor(_) => Ok(Err(wit::BatchEnd::Eof)),
@@ -177,9 +187,10 @@ impl PluginInstance {
         events: &[wit::EventRef],
         requests: &[wit::FieldRequest],
     ) -> Result<Vec<wit::FieldValue>, CallError> {
-        self.call("extract", |b, store| {
-            any_world!(b, p => p.call_extract(store, events, requests))
-        })?
+        self.call(
+            "extract",
+            |b, store| any_world!(b, p => p.call_extract(store, events, requests)),
+        )?
         .map_err(|message| self.refused("extract", message))
     }
 }

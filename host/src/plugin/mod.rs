@@ -247,7 +247,9 @@ impl PluginHost {
                 empty.name, info.name
             )));
         }
-        let config_schema = instance.config_schema().map_err(call_error("config-schema"))?;
+        let config_schema = instance
+            .config_schema()
+            .map_err(call_error("config-schema"))?;
         Ok(LoadedPlugin {
             info,
             kind,
@@ -262,8 +264,14 @@ impl PluginHost {
     /// Refuses a component whose imports or exports name another contract version.
     fn check_contract_names(&self, origin: &str, component: &Component) -> Result<(), PluginError> {
         let ty = component.component_type();
-        let imports: Vec<String> = ty.imports(&self.engine).map(|(n, _)| n.to_string()).collect();
-        let exports: Vec<String> = ty.exports(&self.engine).map(|(n, _)| n.to_string()).collect();
+        let imports: Vec<String> = ty
+            .imports(&self.engine)
+            .map(|(n, _)| n.to_string())
+            .collect();
+        let exports: Vec<String> = ty
+            .exports(&self.engine)
+            .map(|(n, _)| n.to_string())
+            .collect();
         let names = imports.iter().chain(exports.iter()).map(String::as_str);
         if let Some(version) = contract::version_in_names(names) {
             check_contract(origin, &version)?;
@@ -297,7 +305,9 @@ impl PluginHost {
         };
         instance.init(&config).map_err(|e| refused(e.to_string()))?;
         if plugin.kind == PluginKind::Source {
-            instance.open(open_params).map_err(|e| refused(e.to_string()))?;
+            instance
+                .open(open_params)
+                .map_err(|e| refused(e.to_string()))?;
         }
         Ok(instance)
     }

@@ -116,7 +116,10 @@ impl Supervisor {
                     retry_in: self.next_start - now,
                 });
             }
-            match self.host.start(&self.plugin, &self.config, &self.open_params) {
+            match self
+                .host
+                .start(&self.plugin, &self.config, &self.open_params)
+            {
                 Ok(instance) => {
                     tracing::info!(plugin = %self.plugin.info.name, "plugin restarted");
                     self.instance = Some(instance);

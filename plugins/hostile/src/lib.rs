@@ -8,7 +8,10 @@
 //! # Triggers
 //!
 //! Lines and event data are compared byte for byte, after dropping a
-//! trailing `\r` from the line (so CRLF payloads behave the same).
+//! trailing `\r` from the line (so CRLF payloads behave the same) and
+//! unwrapping a one-string JSON array: `["loop"]` triggers like `loop`, so
+//! triggers also travel through ingress that only accepts JSON documents
+//! (webhooks, replayed files).
 //!
 //! At **ingest**, a line that is exactly
 //! - `loop`: spins forever;
@@ -130,7 +133,7 @@ impl Plugin for Hostile {
     }
 
     fn parse(&self, event: &EventRef<'_>) -> Option<Parsed> {
-        match event.data {
+        match command(event.data) {
             b"extract-loop" => misbehave::spin(),
             b"extract-bomb" => misbehave::bomb(),
             b"extract-trap" => misbehave::trap(),
@@ -139,6 +142,14 @@ impl Plugin for Hostile {
             data => Some(Parsed::Normal(data.to_vec())),
         }
     }
+}
+
+/// The trigger a line or event carries: the text itself, or the one string
+/// of a `["..."]` JSON array.
+fn command(data: &[u8]) -> &[u8] {
+    data.strip_prefix(b"[\"")
+        .and_then(|rest| rest.strip_suffix(b"\"]"))
+        .unwrap_or(data)
 }
 
 /// The data as an IP address in canonical text, if it is one.
@@ -151,14 +162,14 @@ impl Source for Hostile {
     fn ingest(&mut self, payload: &[u8], out: &mut Ingested) {
         for line in payload.split(|&b| b == b'\n') {
             let line = line.strip_suffix(b"\r").unwrap_or(line);
-            match line {
+            match command(line) {
                 b"" => {}
                 b"loop" => misbehave::spin(),
                 b"bomb" => misbehave::bomb(),
                 b"trap" => misbehave::trap(),
                 b"malformed" => out.event(0, Vec::new()),
-                event => {
-                    out.event(self.next_timestamp, event.to_vec());
+                _ => {
+                    out.event(self.next_timestamp, line.to_vec());
                     self.next_timestamp = self.next_timestamp.saturating_add(1);
                 }
             }
@@ -306,6 +317,17 @@ mod tests {
                 Value::Texts(Vec::new())
             ]
         );
+    }
+
+    #[test]
+    fn triggers_may_be_wrapped_in_a_json_array() {
+        assert_eq!(command(b"[\"loop\"]"), b"loop");
+        assert_eq!(command(b"loop"), b"loop");
+        assert_eq!(command(b"[\"a\", \"b\"]"), b"a\", \"b");
+        let mut runner = runner();
+        let ingested = runner.ingest(b"[\"malformed\"]\n[\"hello\"]");
+        assert_eq!(ingested.events.len(), 2);
+        assert_eq!(ingested.events[1].data, b"[\"hello\"]".to_vec());
     }
 
     #[test]

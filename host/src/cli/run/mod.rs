@@ -1,8 +1,9 @@
 //! `lanner run`: start the chosen sources, evaluate rules, print alerts.
 //!
 //! Each source runs on its own thread and shares the rule set and the alert
-//! sink; SIGINT/SIGTERM (or reaching `--max-alerts`) stops every source,
-//! which drains what it accepted, prints its summary and returns.
+//! sink; SIGINT/SIGTERM, reaching `--max-alerts` or a failing source stops
+//! every source, which drains what it accepted, prints its summary and
+//! returns. A source whose input ends (a replay) just finishes.
 
 mod plugin;
 mod shutdown;
@@ -54,19 +55,24 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         let handle = ruleset.source(source).with_context(|| {
             format!(
                 "unknown source `{source}`; available: {}",
-                ruleset.registry().source_names().collect::<Vec<_>>().join(", ")
+                ruleset
+                    .registry()
+                    .source_names()
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )
         })?;
         if ruleset.enabled_rules(handle) == 0 {
             eprintln!("lanner: warning: no enabled rule reads source `{source}`");
         }
     }
+    let shutdown = Shutdown::install()?;
     let sink = Arc::new(AlertSink::new(
         args.json || config.json_output == Some(true),
         config.time_style.unwrap_or_default(),
         args.max_alerts,
+        shutdown.clone(),
     ));
-    let shutdown = Shutdown::install()?;
     let hostname = hostname();
     let mut workers = Vec::new();
     for source in sources {
@@ -92,8 +98,11 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
             .name(format!("source-{source}"))
             .spawn(move || {
                 let result = job();
-                // One source ending (replay done, error) ends the run.
-                shutdown.trigger();
+                // A failed source ends the run; one that finished (a replay)
+                // leaves the others running, and the run ends with the last.
+                if result.is_err() {
+                    shutdown.trigger();
+                }
                 result
             })
             .context("starting a source thread")?;

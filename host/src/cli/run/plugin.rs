@@ -49,7 +49,11 @@ pub struct PluginRun {
 /// How the source gets its payloads.
 enum Ingress {
     Replay(PathBuf),
-    Webhook { tls: bool, listen: String, path: String },
+    Webhook {
+        tls: bool,
+        listen: String,
+        path: String,
+    },
     Poll,
 }
 
@@ -78,7 +82,10 @@ impl PluginRun {
         if let Some(path) = params.strip_prefix("file://") {
             return Ok(Ingress::Replay(path.into()));
         }
-        let (tls, rest) = match (params.strip_prefix("http://"), params.strip_prefix("https://")) {
+        let (tls, rest) = match (
+            params.strip_prefix("http://"),
+            params.strip_prefix("https://"),
+        ) {
             (Some(rest), _) => (false, rest),
             (_, Some(rest)) => (true, rest),
             _ if params.contains("://") => bail!(
@@ -96,20 +103,41 @@ impl PluginRun {
             .clone()
             .or_else(|| self.webhook.listen.clone())
             .unwrap_or_else(|| authority.to_string());
-        let path = self.webhook.path.clone().unwrap_or_else(|| path.to_string());
+        let path = self
+            .webhook
+            .path
+            .clone()
+            .unwrap_or_else(|| path.to_string());
         Ok(Ingress::Webhook { tls, listen, path })
     }
 
     /// Runs the source until its input ends or `shutdown`.
-    pub fn run(self, ruleset: &Ruleset, sink: &AlertSink, shutdown: &Shutdown, hostname: &str) -> anyhow::Result<()> {
+    pub fn run(
+        self,
+        ruleset: &Ruleset,
+        sink: &AlertSink,
+        shutdown: &Shutdown,
+        hostname: &str,
+    ) -> anyhow::Result<()> {
         let ingress = self.ingress()?;
-        let mut pipeline = PluginPipeline::new(&self.host, &self.specs, &self.source, ruleset, hostname)
-            .with_context(|| format!("starting the plugins of source `{}`", self.source))?;
+        let mut pipeline =
+            PluginPipeline::new(&self.host, &self.specs, &self.source, ruleset, hostname)
+                .with_context(|| format!("starting the plugins of source `{}`", self.source))?;
         match ingress {
-            Ingress::Replay(path) => replay(&self.source, &path, &mut pipeline, ruleset, sink, shutdown),
+            Ingress::Replay(path) => {
+                replay(&self.source, &path, &mut pipeline, ruleset, sink, shutdown)
+            }
             Ingress::Webhook { tls, listen, path } => {
                 let settings = self.webhook_settings(tls, path)?;
-                serve(&self.source, &listen, settings, &mut pipeline, ruleset, sink, shutdown)
+                serve(
+                    &self.source,
+                    &listen,
+                    settings,
+                    &mut pipeline,
+                    ruleset,
+                    sink,
+                    shutdown,
+                )
             }
             Ingress::Poll => poll(&mut pipeline, ruleset, sink, shutdown),
         }
@@ -124,9 +152,17 @@ impl PluginRun {
                 .webhook
                 .tls_certificate
                 .clone()
-                .or_else(|| init.get("sslCertificate").and_then(|v| v.as_str()).map(PathBuf::from))
+                .or_else(|| {
+                    init.get("sslCertificate")
+                        .and_then(|v| v.as_str())
+                        .map(PathBuf::from)
+                })
                 .unwrap_or_else(|| PathBuf::from("/etc/falco/falco.pem"));
-            let key = self.webhook.tls_private_key.clone().unwrap_or_else(|| certificate.clone());
+            let key = self
+                .webhook
+                .tls_private_key
+                .clone()
+                .unwrap_or_else(|| certificate.clone());
             Some(tls::server_config(&certificate, &key)?)
         } else {
             None
@@ -176,7 +212,9 @@ fn ingest_patiently(
                 if shutdown.is_set() {
                     return (JobOutcome::Unavailable("shutting down".into()), more);
                 }
-                let wait = pipeline.ready_at().saturating_duration_since(Instant::now());
+                let wait = pipeline
+                    .ready_at()
+                    .saturating_duration_since(Instant::now());
                 std::thread::sleep(wait.min(Duration::from_millis(500)));
             }
         }
@@ -221,7 +259,10 @@ fn replay(
             }
             JobOutcome::Fault(reason) | JobOutcome::Unavailable(reason) => {
                 lost += 1;
-                eprintln!("lanner: {}: document {documents} lost: {reason}", path.display());
+                eprintln!(
+                    "lanner: {}: document {documents} lost: {reason}",
+                    path.display()
+                );
             }
         }
         if !more {
@@ -259,7 +300,11 @@ fn serve(
         .block_on(webhook::bind(listen))
         .with_context(|| format!("listening on {listen} for source `{source}`"))?;
     let address = listener.local_addr()?;
-    let scheme = if settings.tls.is_some() { "https" } else { "http" };
+    let scheme = if settings.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     eprintln!(
         "lanner: {source} webhook listening on {scheme}://{address}{}",
         settings.path
@@ -272,7 +317,13 @@ fn serve(
         std::thread::Builder::new()
             .name(format!("webhook-{source}"))
             .spawn(move || {
-                runtime.block_on(webhook::serve(listener, settings, jobs, stats, shutdown.wait()));
+                runtime.block_on(webhook::serve(
+                    listener,
+                    settings,
+                    jobs,
+                    stats,
+                    shutdown.wait(),
+                ));
             })?
     };
     // The server drops its sender when it stops; the queue then drains and ends.
@@ -299,7 +350,12 @@ fn serve(
     Ok(())
 }
 
-fn poll(pipeline: &mut PluginPipeline, ruleset: &Ruleset, sink: &AlertSink, shutdown: &Shutdown) -> anyhow::Result<()> {
+fn poll(
+    pipeline: &mut PluginPipeline,
+    ruleset: &Ruleset,
+    sink: &AlertSink,
+    shutdown: &Shutdown,
+) -> anyhow::Result<()> {
     let mut alerts = Vec::new();
     while !shutdown.is_set() {
         alerts.clear();

@@ -1,6 +1,7 @@
 //! Where alerts go: standard output, as text or Falco's JSON, shared by
 //! every source thread, with an optional limit on how many are printed.
 
+use super::shutdown::Shutdown;
 use crate::engine::output::{Alert, TimeStyle};
 use std::{
     io::{BufWriter, Stdout, Write},
@@ -13,16 +14,19 @@ pub struct AlertSink {
     time_style: TimeStyle,
     limit: Option<u64>,
     state: Mutex<(BufWriter<Stdout>, u64)>,
+    /// Stopped when the limit is reached.
+    shutdown: Shutdown,
 }
 
 impl AlertSink {
-    /// A sink printing JSON or text; it stops accepting after `limit` alerts.
-    pub fn new(json: bool, time_style: TimeStyle, limit: Option<u64>) -> Self {
+    /// A sink printing JSON or text; after `limit` alerts it stops the run.
+    pub fn new(json: bool, time_style: TimeStyle, limit: Option<u64>, shutdown: Shutdown) -> Self {
         Self {
             json,
             time_style,
             limit,
             state: Mutex::new((BufWriter::new(std::io::stdout()), 0)),
+            shutdown,
         }
     }
 
@@ -48,7 +52,11 @@ impl AlertSink {
         }
         // Alerts must be visible as they happen, not when a buffer fills.
         let _ = out.flush();
-        self.limit.is_none_or(|limit| *printed < limit)
+        let more = self.limit.is_none_or(|limit| *printed < limit);
+        if !more {
+            self.shutdown.trigger();
+        }
+        more
     }
 
     /// Flushes standard output.

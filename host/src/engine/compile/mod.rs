@@ -22,8 +22,8 @@ use super::{
     parser::parse_condition,
 };
 use crate::fields::Registry;
-use check::{FieldBinder, FieldSlots};
 pub use check::SlotField;
+use check::{FieldBinder, FieldSlots};
 pub use evttypes::EventTypeSet;
 use std::collections::{BTreeSet, HashMap, HashSet};
 

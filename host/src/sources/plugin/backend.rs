@@ -1,11 +1,7 @@
 //! What a pipeline needs from one plugin. In a run that is a supervised
 //! wasm instance; benchmarks plug in a native build of the same plugin crate.
 
-use crate::plugin::{
-    FaultReport, Supervisor,
-    supervisor::Unavailable,
-    wit,
-};
+use crate::plugin::{FaultReport, Supervisor, supervisor::Unavailable, wit};
 use std::time::Instant;
 
 /// One plugin as a pipeline drives it.

@@ -5,16 +5,11 @@
 
 use super::{PluginBackend, PluginEvent, Provider, source_table, values};
 use crate::{
-    engine::{
-        Ruleset, SourceHandle,
-        eval::EventContext,
-        loader::Priority,
-        output::Alert,
-    },
+    engine::{Ruleset, SourceHandle, eval::EventContext, loader::Priority, output::Alert},
     fields::{ArgKind, FieldType, Value},
     plugin::{
-        FaultReport, PluginError, PluginHost, PluginKind, PluginSpec, Supervisor, wit,
-        supervisor::Unavailable,
+        FaultReport, PluginError, PluginHost, PluginKind, PluginSpec, Supervisor,
+        supervisor::Unavailable, wit,
     },
 };
 use std::{
@@ -24,6 +19,9 @@ use std::{
 
 /// Most events extracted in one call.
 const EXTRACT_BATCH: usize = 128;
+
+/// Longest a batch retry waits for a faulting plugin's backoff.
+const MAX_RETRY_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Counters of one pipeline, for the shutdown summary and metrics.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -308,6 +306,19 @@ impl PluginPipeline {
             Ok(values) => self.fill(plan, rows, values),
             Err(Unavailable::Fault(_)) => {
                 for (index, event) in batch.iter().enumerate() {
+                    // Repeated faults put the plugin in backoff; wait it out
+                    // (bounded) so the innocent events keep their fields.
+                    let wait = self.supervisors[supervisor]
+                        .ready_at()
+                        .saturating_duration_since(std::time::Instant::now());
+                    if wait > MAX_RETRY_WAIT {
+                        self.log_once(
+                            "extract-backoff",
+                            "plugin backing off; remaining events of the batch have no fields",
+                        );
+                        break;
+                    }
+                    std::thread::sleep(wait);
                     let requests = &self.plans[plan].requests;
                     let result =
                         self.supervisors[supervisor].extract(std::slice::from_ref(event), requests);
@@ -315,10 +326,7 @@ impl PluginPipeline {
                     match result {
                         Ok(values) => self.fill(plan, &mut rows[index..=index], values),
                         Err(Unavailable::Fault(_)) => {}
-                        Err(other) => {
-                            self.log_once("extract", &other.to_string());
-                            break;
-                        }
+                        Err(other) => self.log_once("extract", &other.to_string()),
                     }
                 }
             }

@@ -103,10 +103,17 @@ mod tests {
             Ok(Some(Value::Ip("10.0.0.1".parse().unwrap())))
         );
         assert_eq!(
-            convert(FieldValue::Texts(vec!["a".into(), "b".into()]), FieldType::String, true),
+            convert(
+                FieldValue::Texts(vec!["a".into(), "b".into()]),
+                FieldType::String,
+                true
+            ),
             Ok(Some(Value::List(vec!["a".into(), "b".into()])))
         );
-        assert_eq!(convert(FieldValue::Absent, FieldType::UInt, false), Ok(None));
+        assert_eq!(
+            convert(FieldValue::Absent, FieldType::UInt, false),
+            Ok(None)
+        );
     }
 
     #[test]
