@@ -21,7 +21,13 @@ fn main() {
     let manifest = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));
     let workspace = manifest.parent().expect("host/ sits in the workspace");
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("set by cargo"));
-    for input in ["plugins/sdk", "plugins/k8saudit", "plugins/json", "wit", "Cargo.lock"] {
+    for input in [
+        "plugins/sdk",
+        "plugins/k8saudit",
+        "plugins/json",
+        "wit",
+        "Cargo.lock",
+    ] {
         println!("cargo:rerun-if-changed={}", workspace.join(input).display());
     }
     // OUT_DIR is <target>/<profile>/build/<pkg>/out: keep the plugin build

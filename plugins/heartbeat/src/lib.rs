@@ -3,7 +3,9 @@
 //! counter as `heartbeat.beat`. It proves the contract end to end and is the
 //! template for new plugins.
 
-use lanner_plugin_sdk::{BatchEnd, Event, EventRef, Field, FieldType, Ingested, Plugin, Source, Value};
+use lanner_plugin_sdk::{
+    BatchEnd, Event, EventRef, Field, FieldType, Ingested, Plugin, Source, Value,
+};
 use serde::Deserialize;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -106,7 +108,13 @@ mod tests {
             data: &events[0].data,
         };
         let values = runner
-            .extract(&[event], &[Request { field: 0, arg: RequestArg::None }])
+            .extract(
+                &[event],
+                &[Request {
+                    field: 0,
+                    arg: RequestArg::None,
+                }],
+            )
             .unwrap();
         assert_eq!(values, vec![Value::Number(1)]);
     }

@@ -140,9 +140,12 @@ impl<P: Plugin> Field<P> {
         description: impl Into<String>,
         extract: impl Fn(&P::Parsed, Arg<'_>) -> Value + Send + Sync + 'static,
     ) -> Self {
-        Self::new(name, FieldType::String, description, move |_, parsed, arg| {
-            extract(parsed, arg)
-        })
+        Self::new(
+            name,
+            FieldType::String,
+            description,
+            move |_, parsed, arg| extract(parsed, arg),
+        )
     }
 
     /// Marks the field as yielding a list.
