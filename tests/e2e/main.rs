@@ -5,3 +5,4 @@ mod hostile;
 mod plugins;
 mod rules;
 mod syscall;
+mod webhook;

@@ -69,6 +69,9 @@ pub fn require_root() {
 pub struct Running {
     child: Child,
     lines: mpsc::Receiver<String>,
+    errors: mpsc::Receiver<String>,
+    /// The stderr line that announced readiness.
+    pub ready_line: String,
 }
 
 impl Running {
@@ -83,9 +86,9 @@ impl Running {
         let stderr = child.stderr.take().expect("piped stderr");
         let mut stderr_lines = BufReader::new(stderr).lines();
         let mut seen = Vec::new();
-        loop {
+        let ready_line = loop {
             match stderr_lines.next() {
-                Some(Ok(line)) if line.contains(ready) => break,
+                Some(Ok(line)) if line.contains(ready) => break line,
                 Some(Ok(line)) => seen.push(line),
                 _ => {
                     let status = child.wait().ok();
@@ -95,12 +98,47 @@ impl Running {
                     );
                 }
             }
-        }
+        };
         // Keep draining stderr so lanner never blocks on a full pipe.
-        std::thread::spawn(move || for _ in stderr_lines {});
+        let (tx, errors) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in stderr_lines.map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
         let stdout = child.stdout.take().expect("piped stdout");
         let lines = forward_lines(stdout);
-        Self { child, lines }
+        Self {
+            child,
+            lines,
+            errors,
+            ready_line,
+        }
+    }
+
+    /// Sends SIGTERM and waits (up to 20 s) for a clean exit; returns the
+    /// exit status and every stderr line printed after readiness.
+    pub fn terminate(mut self) -> (std::process::ExitStatus, Vec<String>) {
+        let pid = libc::pid_t::try_from(self.child.id()).expect("pid fits");
+        // SAFETY: kill has no memory-safety preconditions; the pid is our child's.
+        unsafe { libc::kill(pid, libc::SIGTERM) };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("waiting for lanner") {
+                break status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "lanner did not exit within 20 s of SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        // The drain thread ends at EOF once the process is gone.
+        let mut errors = Vec::new();
+        while let Ok(line) = self.errors.recv_timeout(Duration::from_secs(2)) {
+            errors.push(line);
+        }
+        (status, errors)
     }
 
     /// Waits up to `timeout` for a stdout line satisfying `wanted`.
