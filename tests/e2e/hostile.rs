@@ -294,3 +294,85 @@ fn a_plugin_built_for_another_contract_is_refused_naming_both_versions() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_faulting_plugin_source_does_not_stop_the_other_sources_of_a_run() {
+    let dir = lanner_tests::TempDir::new("hostile-run");
+    let payloads = dir.write(
+        "hostile.jsonl",
+        "[\"hello 1\"]\n[\"loop\"]\n[\"hello 2\"]\n[\"bomb\"]\n[\"trap\"]\n[\"extract-trap\"]\n[\"hello 3\"]\n",
+    );
+    let rules = dir.write(
+        "rules.yaml",
+        &format!(
+            "{HOSTILE_RULES}\n- rule: Pod exec\n  desc: exec\n  condition: ka.target.subresource = exec\n  output: \"exec by %ka.user.name\"\n  priority: NOTICE\n  source: k8s_audit\n"
+        ),
+    );
+    let config = dir.write(
+        "lanner.yaml",
+        &format!(
+            "plugins:\n  - name: hostile\n    library_path: {}\n    open_params: {}\nplugin_limits:\n  call_timeout_ms: 300\n  max_memory_mb: 32\n",
+            plugin_wasm("lanner-plugin-hostile").display(),
+            payloads.display()
+        ),
+    );
+    let mut command = lanner();
+    command
+        .args(["run", "--source", "hostile", "--source", "k8s_audit"])
+        .args(["--webhook-listen", "127.0.0.1:0", "--json", "-r"])
+        .arg(&rules)
+        .arg("-c")
+        .arg(&config);
+    let running = lanner_tests::Running::spawn(command, "webhook listening on");
+    let url = running
+        .ready_line
+        .split_whitespace()
+        .last()
+        .expect("the ready line ends with the URL")
+        .to_string();
+    let post = |user: &str| {
+        let event = serde_json::json!({
+            "kind": "Event", "apiVersion": "audit.k8s.io/v1", "auditID": format!("id-{user}"),
+            "stage": "ResponseStarted", "verb": "create", "user": {"username": user},
+            "objectRef": {"resource": "pods", "namespace": "n", "name": "p", "subresource": "exec"},
+            "stageTimestamp": "2026-11-28T09:00:00Z"
+        });
+        let response = ureq::post(&url)
+            .header("Content-Type", "application/json")
+            .send(event.to_string())
+            .expect("the webhook answers while the hostile source faults");
+        assert_eq!(response.status(), 200);
+    };
+    post("before");
+    let mut faults = Vec::new();
+    let mut greetings = Vec::new();
+    let mut execs = Vec::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while greetings.len() < 3 || faults.len() < 4 || execs.is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "greetings {greetings:?}, faults {faults:?}, execs {execs:?}"
+        );
+        let line = running.wait_for_line(Duration::from_secs(30), |_| true);
+        let alert: serde_json::Value = serde_json::from_str(&line).expect("a JSON alert");
+        match alert["rule"].as_str() {
+            Some("Plugin fault") => {
+                assert_eq!(alert["source"], "internal");
+                assert_eq!(alert["output_fields"]["plugin.name"], "hostile");
+                faults.push(alert["output_fields"]["plugin.fault"].to_string());
+            }
+            Some("Hostile greeting") => greetings.push(alert["output"].to_string()),
+            Some("Pod exec") => execs.push(alert["output"].to_string()),
+            other => panic!("unexpected alert {other:?}: {line}"),
+        }
+    }
+    let faults = faults.join("\n");
+    assert!(faults.contains("deadline"), "{faults}");
+    assert!(faults.contains("memory limit"), "{faults}");
+    assert!(faults.contains("trapped"), "{faults}");
+    // The k8s_audit source kept working through all of it.
+    post("after");
+    running.wait_for_line(Duration::from_secs(30), |line| {
+        line.contains("exec by after")
+    });
+}
