@@ -2,7 +2,9 @@
 //! an operator would use them.
 
 mod hostile;
+mod k8s_audit;
 mod plugins;
 mod rules;
+mod sdk_example;
 mod syscall;
 mod webhook;
