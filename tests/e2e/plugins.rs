@@ -77,3 +77,234 @@ fn a_file_that_is_not_a_component_is_refused_with_a_clear_error() {
     assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/plugin.wasm"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn plugins_list_shows_the_built_in_plugins_and_drop_ins() {
+    let out = lanner().args(["plugins", "list"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let row = |name: &str| {
+        stdout
+            .lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("no `{name}` row in:\n{stdout}"))
+            .split_whitespace()
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        row("k8saudit")[..5],
+        ["k8saudit", "0.18.0", "source", "k8s_audit", "100"]
+    );
+    assert_eq!(row("json")[..5], ["json", "0.7.4", "extractor", "-", "6"]);
+
+    let dir = lanner_tests::TempDir::new("drop-in");
+    std::fs::copy(
+        plugin_wasm("lanner-plugin-heartbeat"),
+        dir.path().join("heartbeat.wasm"),
+    )
+    .unwrap();
+    let out = lanner()
+        .args(["plugins", "list", "--plugin-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("heartbeat") && stdout.contains("heartbeat.wasm"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn plugins_inspect_shows_fields_and_configuration_schema() {
+    let out = lanner()
+        .args(["plugins", "inspect"])
+        .arg(plugin_wasm("lanner-plugin-k8saudit"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(stdout.contains("fields:           100"), "{stdout}");
+    assert!(stdout.contains("ka.uri.param[KEY]"), "{stdout}");
+    assert!(
+        stdout.contains("ka.req.pod.containers.image[index]"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("config schema:    {"), "{stdout}");
+    assert!(stdout.contains("maxEventSize"), "{stdout}");
+}
+
+#[test]
+fn a_dropped_in_source_plugin_runs_and_its_fields_reach_the_rules() {
+    let dir = lanner_tests::TempDir::new("heartbeat-run");
+    let plugins = dir.path().join("plugins");
+    std::fs::create_dir_all(&plugins).unwrap();
+    std::fs::copy(
+        plugin_wasm("lanner-plugin-heartbeat"),
+        plugins.join("heartbeat.wasm"),
+    )
+    .unwrap();
+    let rules = dir.write(
+        "rules.yaml",
+        "- rule: Beat\n  desc: every beat\n  condition: heartbeat.beat > 0\n  output: \"beat %heartbeat.beat\"\n  priority: INFORMATIONAL\n  source: heartbeat\n",
+    );
+    let config = dir.write(
+        "lanner.yaml",
+        "plugins:\n  - name: heartbeat\n    init_config: {interval_ms: 10}\n",
+    );
+    let out = lanner()
+        .args([
+            "run",
+            "--source",
+            "heartbeat",
+            "--max-alerts",
+            "3",
+            "--plugin-dir",
+        ])
+        .arg(&plugins)
+        .arg("-c")
+        .arg(&config)
+        .arg("-r")
+        .arg(&rules)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let beats: Vec<&str> = stdout.lines().collect();
+    assert_eq!(beats.len(), 3, "{stdout}");
+    for (n, line) in beats.iter().enumerate() {
+        assert!(
+            line.ends_with(&format!("Informational beat {}", n + 1)),
+            "{line}"
+        );
+    }
+
+    // A configuration the plugin's schema refuses stops the run with the reason.
+    let bad = dir.write(
+        "bad.yaml",
+        "plugins:\n  - name: heartbeat\n    init_config: {interval_ms: fast}\n",
+    );
+    let out = lanner()
+        .args(["run", "--source", "heartbeat", "--plugin-dir"])
+        .arg(&plugins)
+        .arg("-c")
+        .arg(&bad)
+        .arg("-r")
+        .arg(&rules)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("heartbeat") && stderr.contains("/interval_ms"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn compiled_plugins_are_cached_and_reused_across_runs() {
+    let dir = lanner_tests::TempDir::new("plugin-cache");
+    let cache = dir.path().join("cache");
+    let list = || {
+        let out = lanner()
+            .env("LANNER_CACHE_DIR", &cache)
+            .args(["plugins", "list"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    list();
+    let entries = |dir: &std::path::Path| {
+        let mut entries: Vec<(std::path::PathBuf, std::time::SystemTime)> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                (e.path(), e.metadata().unwrap().modified().unwrap())
+            })
+            .collect();
+        entries.sort();
+        entries
+    };
+    let first = entries(&cache);
+    assert_eq!(
+        first.len(),
+        2,
+        "one compiled entry per built-in plugin: {first:?}"
+    );
+    assert!(
+        first
+            .iter()
+            .all(|(p, _)| p.extension().is_some_and(|e| e == "cwasm"))
+    );
+    list();
+    assert_eq!(
+        entries(&cache),
+        first,
+        "the second run reuses the entries unchanged"
+    );
+
+    // A cache directory others can write to is not trusted.
+    use std::os::unix::fs::PermissionsExt;
+    let open = dir.path().join("open");
+    std::fs::create_dir_all(&open).unwrap();
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let out = lanner()
+        .env("LANNER_CACHE_DIR", &open)
+        .env("LANNER_LOG", "warn")
+        .args(["plugins", "list"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("writable by others"));
+    assert_eq!(std::fs::read_dir(&open).unwrap().count(), 0);
+}
+
+#[test]
+fn replay_reads_standard_input_and_reports_bad_documents() {
+    let event = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"x1","stage":"ResponseComplete","verb":"delete","user":{"username":"bob"},"objectRef":{"resource":"configmaps","namespace":"ops","name":"settings"},"stageTimestamp":"2026-11-28T09:30:00Z"}"#;
+    let dir = lanner_tests::TempDir::new("stdin-replay");
+    let rules = dir.write(
+        "rules.yaml",
+        "- rule: Configmap deleted\n  desc: d\n  condition: ka.verb = delete and ka.target.resource = configmaps\n  output: \"%ka.user.name deleted %ka.target.namespace/%ka.target.name\"\n  priority: WARNING\n  source: k8s_audit\n",
+    );
+    let mut child = lanner()
+        .args(["run", "--source", "k8s_audit", "--input", "-", "-r"])
+        .arg(&rules)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        writeln!(stdin, "{event}\n{{\"kind\": broken\n{event}").unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(
+        stdout.matches("Warning bob deleted ops/settings").count(),
+        2,
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("-:line 2: the document is not closed"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("2 documents, 1 malformed"), "{stderr}");
+}

@@ -58,6 +58,29 @@ fn the_official_syscall_rules_validate_with_zero_errors() {
 }
 
 #[test]
+fn the_official_k8s_audit_rules_validate_with_the_built_in_plugins() {
+    let file = falco("k8s_audit_rules.yaml");
+    let (ok, stdout) = validate(std::slice::from_ref(&file));
+    assert!(ok, "{stdout}");
+    // Zero errors and zero warnings: k8saudit and json are built in, with
+    // the versions the file requires.
+    assert_eq!(stdout.trim(), format!("{}: Ok", file.display()), "{stdout}");
+
+    // Without the json plugin the file's requirement is not met.
+    let dir = TempDir::new("k8s-no-json");
+    let config = dir.write("lanner.yaml", "load_plugins: [k8saudit]\n");
+    let (ok, stdout, _) = run(&[
+        "rules".as_ref(),
+        "validate".as_ref(),
+        "-c".as_ref(),
+        config.as_os_str(),
+        file.as_os_str(),
+    ]);
+    assert!(!ok);
+    assert!(stdout.contains("json"), "{stdout}");
+}
+
+#[test]
 fn validate_lists_every_error_with_location_snippet_and_hint() {
     let dir = TempDir::new("validate");
     let bad = dir.write(

@@ -3,7 +3,10 @@
 //!
 //! A small scanner tracks brackets outside strings, so framing is linear in
 //! the input and one malformed document is reported (with its line) and
-//! skipped without losing the documents around it.
+//! skipped without losing the documents around it. A document that is never
+//! closed ends where it cannot go on: at a raw newline inside a string, or at
+//! a line that starts with `{` or `[` in the first column (pretty-printers
+//! indent nested values, so that is the next document).
 
 use std::io::BufRead;
 
@@ -51,6 +54,7 @@ impl<R: BufRead> Documents<R> {
         // Text outside brackets that is not whitespace: junk up to the end of its line.
         let mut junk = false;
         let mut oversize = false;
+        let mut line_start = false;
         loop {
             let buffer = match self.reader.fill_buf() {
                 Ok(buffer) => buffer,
@@ -79,9 +83,19 @@ impl<R: BufRead> Documents<R> {
             let mut consumed = 0;
             let mut complete = None;
             for &byte in buffer {
+                if depth > 0 && line_start && !in_string && matches!(byte, b'{' | b'[') {
+                    // Leave this byte for the next document.
+                    complete = Some(Err("the document is not closed".to_string()));
+                    break;
+                }
                 consumed += 1;
+                line_start = byte == b'\n';
                 if byte == b'\n' {
                     self.line += 1;
+                    if depth > 0 && in_string {
+                        complete = Some(Err("a string is not closed on its line".to_string()));
+                        break;
+                    }
                 }
                 if junk {
                     if byte == b'\n' {
@@ -209,6 +223,21 @@ mod tests {
                 Err(3),
                 Ok("{\"c\":\"x\\\"}\"}".to_string()),
                 Err(5),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_unclosed_document_does_not_swallow_the_next_ones() {
+        let text = "{\"a\":1}\n{\"kind\": broken\n{\"b\":2}\n{\"s\": \"open\n{\"c\":3}\n";
+        assert_eq!(
+            frame(text),
+            vec![
+                Ok("{\"a\":1}".to_string()),
+                Err(2),
+                Ok("{\"b\":2}".to_string()),
+                Err(4),
+                Ok("{\"c\":3}".to_string()),
             ]
         );
     }
