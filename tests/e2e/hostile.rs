@@ -376,3 +376,14 @@ fn a_faulting_plugin_source_does_not_stop_the_other_sources_of_a_run() {
         line.contains("exec by after")
     });
 }
+
+#[test]
+fn a_plugin_cannot_reach_files_environment_or_network() {
+    let host = host();
+    let mut plugin = supervisor(&host);
+    let ingested = plugin
+        .ingest(b"[\"probe-sandbox\"]")
+        .expect("probing works");
+    let report = String::from_utf8(ingested.events[0].data.clone()).unwrap();
+    assert_eq!(report, "fs=denied env=0 net=denied");
+}

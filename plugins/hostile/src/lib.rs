@@ -19,7 +19,10 @@
 //!   alive, until the host's memory cap stops it;
 //! - `trap`: panics with "hostile plugin asked to trap";
 //! - `malformed`: emits an event with empty data and timestamp 0, then goes
-//!   on with the following lines.
+//!   on with the following lines;
+//! - `probe-sandbox`: tries to read files, list environment variables and
+//!   open sockets, and emits an event whose data says what worked:
+//!   `fs=<ok|denied> env=<count> net=<ok|denied>`.
 //!
 //! Lines before a fatal trigger are already split into events but never
 //! returned, since the call does not return. Every other line, including
@@ -152,6 +155,17 @@ fn command(data: &[u8]) -> &[u8] {
         .unwrap_or(data)
 }
 
+/// Tries what a sandboxed plugin must not be able to do, and says what
+/// happened: `fs=<ok|denied> env=<variables seen> net=<ok|denied>`.
+fn sandbox_report() -> String {
+    let fs = std::fs::read("/etc/passwd").is_ok() || std::fs::read_dir("/").is_ok();
+    let env = std::env::vars_os().count();
+    let net = std::net::TcpStream::connect(("127.0.0.1", 22)).is_ok()
+        || std::net::UdpSocket::bind(("0.0.0.0", 0)).is_ok();
+    let verdict = |allowed: bool| if allowed { "ok" } else { "denied" };
+    format!("fs={} env={env} net={}", verdict(fs), verdict(net))
+}
+
 /// The data as an IP address in canonical text, if it is one.
 fn as_ip(data: &[u8]) -> Option<String> {
     let ip: IpAddr = std::str::from_utf8(data).ok()?.parse().ok()?;
@@ -168,6 +182,10 @@ impl Source for Hostile {
                 b"bomb" => misbehave::bomb(),
                 b"trap" => misbehave::trap(),
                 b"malformed" => out.event(0, Vec::new()),
+                b"probe-sandbox" => {
+                    out.event(self.next_timestamp, sandbox_report().into_bytes());
+                    self.next_timestamp = self.next_timestamp.saturating_add(1);
+                }
                 _ => {
                     out.event(self.next_timestamp, line.to_vec());
                     self.next_timestamp = self.next_timestamp.saturating_add(1);

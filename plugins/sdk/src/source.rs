@@ -5,10 +5,15 @@ use crate::Plugin;
 /// An event a source produced: when it happened and its payload.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Event {
-    /// Nanoseconds since the Unix epoch.
+    /// Nanoseconds since the Unix epoch; [`Event::NOW`] lets the host stamp it.
     pub timestamp_ns: u64,
     /// The payload (for JSON sources, one document).
     pub data: Vec<u8>,
+}
+
+impl Event {
+    /// A timestamp that asks the host to stamp the event with the current time.
+    pub const NOW: u64 = u64::MAX;
 }
 
 /// An event handed to extraction.

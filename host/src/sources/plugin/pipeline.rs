@@ -250,8 +250,9 @@ impl PluginPipeline {
                     self.context.number += 1;
                     wit::EventRef {
                         number: self.context.number,
-                        // Zero means the plugin did not say: stamp it now.
-                        timestamp_ns: if event.timestamp_ns == 0 {
+                        // The largest value means "now" (Falco's convention);
+                        // zero is a real time, the epoch.
+                        timestamp_ns: if event.timestamp_ns == u64::MAX {
                             now_ns()
                         } else {
                             event.timestamp_ns
