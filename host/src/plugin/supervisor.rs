@@ -108,36 +108,30 @@ impl Supervisor {
 
     /// The live instance, starting a new one if the backoff has passed.
     fn instance(&mut self) -> Result<&mut PluginInstance, Unavailable> {
-        if self.instance.is_none() {
-            let now = Instant::now();
-            if now < self.next_start {
-                return Err(Unavailable::Backoff {
-                    plugin: self.plugin.info.name.clone(),
-                    retry_in: self.next_start - now,
-                });
-            }
-            match self
-                .host
-                .start(&self.plugin, &self.config, &self.open_params)
-            {
-                Ok(instance) => {
-                    tracing::info!(plugin = %self.plugin.info.name, "plugin restarted");
-                    self.instance = Some(instance);
-                }
-                Err(error) => {
-                    let kind = FaultKind::Trap(format!("restart failed: {error}"));
-                    return Err(Unavailable::Fault(self.record(Fault {
-                        plugin: self.plugin.info.name.clone(),
-                        call: "init",
-                        kind,
-                    })));
-                }
-            }
+        if self.instance.is_some() {
+            return Ok(self.instance.as_mut().expect("checked just above"));
         }
-        self.instance.as_mut().ok_or(Unavailable::Backoff {
-            plugin: String::new(),
-            retry_in: Duration::ZERO,
-        })
+        let now = Instant::now();
+        if now < self.next_start {
+            return Err(Unavailable::Backoff {
+                plugin: self.plugin.info.name.clone(),
+                retry_in: self.next_start - now,
+            });
+        }
+        match self
+            .host
+            .start(&self.plugin, &self.config, &self.open_params)
+        {
+            Ok(instance) => {
+                tracing::info!(plugin = %self.plugin.info.name, "plugin restarted");
+                Ok(self.instance.insert(instance))
+            }
+            Err(error) => Err(Unavailable::Fault(self.record(Fault {
+                plugin: self.plugin.info.name.clone(),
+                call: "init",
+                kind: FaultKind::Trap(format!("restart failed: {error}")),
+            }))),
+        }
     }
 
     /// Records a fault, drops the instance and schedules the next start.
