@@ -1,6 +1,7 @@
 //! End-to-end tests: the built `lanner` binary and plugin components, used as
 //! an operator would use them.
 
+mod default_k8s_rules;
 mod hostile;
 mod k8s_audit;
 mod plugins;

@@ -8,10 +8,16 @@ use anyhow::{Context, bail};
 use std::{path::Path, path::PathBuf, sync::Arc};
 
 /// Lanner's own rules, built into the binary, used when no rules are given.
-const DEFAULT_RULES: &[(&str, &str)] = &[(
-    "<built-in>/lanner_syscall_rules.yaml",
-    include_str!("../../../rules/lanner_syscall_rules.yaml"),
-)];
+const DEFAULT_RULES: &[(&str, &str)] = &[
+    (
+        "<built-in>/lanner_syscall_rules.yaml",
+        include_str!("../../../rules/lanner_syscall_rules.yaml"),
+    ),
+    (
+        "<built-in>/lanner_k8s_audit_rules.yaml",
+        include_str!("../../../rules/lanner_k8s_audit_rules.yaml"),
+    ),
+];
 
 /// Reads `paths` in order (directories expand to their sorted *.yaml/*.yml
 /// files); with no paths, the built-in rules.
