@@ -108,8 +108,8 @@ impl Supervisor {
 
     /// The live instance, starting a new one if the backoff has passed.
     fn instance(&mut self) -> Result<&mut PluginInstance, Unavailable> {
-        if self.instance.is_some() {
-            return Ok(self.instance.as_mut().expect("checked just above"));
+        if let Some(ref mut instance) = self.instance {
+            return Ok(instance);
         }
         let now = Instant::now();
         if now < self.next_start {
