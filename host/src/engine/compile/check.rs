@@ -32,6 +32,8 @@ pub struct OperandType {
 #[derive(Debug, Default)]
 pub struct FieldSlots {
     slots: HashMap<(u32, u32, Option<String>), u32>,
+    /// Slots some condition (or exception) reads, as opposed to outputs only.
+    in_conditions: std::collections::HashSet<u32>,
 }
 
 impl FieldSlots {
@@ -56,6 +58,7 @@ impl FieldSlots {
                         field: *field,
                     },
                     arg: arg.clone(),
+                    in_condition: self.in_conditions.contains(slot),
                 };
             }
         }
@@ -75,6 +78,9 @@ pub struct SlotField {
     pub id: FieldId,
     /// Its argument as written.
     pub arg: Option<String>,
+    /// Whether a condition reads it; otherwise only outputs do, and a source
+    /// that extracts ahead may leave it until a rule matches.
+    pub in_condition: bool,
 }
 
 impl Default for SlotField {
@@ -85,6 +91,7 @@ impl Default for SlotField {
                 field: u32::MAX,
             },
             arg: None,
+            in_condition: false,
         }
     }
 }
@@ -96,6 +103,9 @@ pub struct FieldBinder<'r> {
     slots: &'r mut FieldSlots,
     /// Names of every field bound, as written (`proc.aname[2]`), in first-use order.
     pub used: Vec<String>,
+    /// Set while binding an output's fields, so their slots are not marked as
+    /// condition slots.
+    pub binding_output: bool,
 }
 
 impl<'r> FieldBinder<'r> {
@@ -106,6 +116,7 @@ impl<'r> FieldBinder<'r> {
             source: source.to_string(),
             slots,
             used: Vec::new(),
+            binding_output: false,
         }
     }
 
@@ -134,6 +145,9 @@ impl<'r> FieldBinder<'r> {
         };
         let key = (id.source, id.field, arg.clone());
         let slot = self.slots.slot(key);
+        if !self.binding_output {
+            self.slots.in_conditions.insert(slot);
+        }
         let written = match &arg {
             Some(arg) => format!("{}[{arg}]", def.name),
             None => def.name.clone(),

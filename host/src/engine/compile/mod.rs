@@ -288,6 +288,7 @@ fn compile_rule(
         ));
     }
     let fields = binder.used.clone();
+    binder.binding_output = true;
     let (output, output_warnings) = OutputFormat::compile(&rule.output, &mut binder).map_err(|e| {
         fail(
             Diagnostic::new(Code::CompileOutput, e.message)

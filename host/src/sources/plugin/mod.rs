@@ -9,7 +9,7 @@ mod pipeline;
 mod values;
 
 pub use backend::PluginBackend;
-pub use event::PluginEvent;
+pub use event::{DeferredFields, PluginEvent};
 pub use pipeline::{IngestReport, PipelineStats, PluginPipeline};
 
 use crate::{

@@ -3,7 +3,7 @@
 //! field the source's rules use), then evaluated. Plugin faults become
 //! internal alerts; the instance is restarted and the other events go on.
 
-use super::{PluginBackend, PluginEvent, Provider, source_table, values};
+use super::{DeferredFields, PluginBackend, PluginEvent, Provider, source_table, values};
 use crate::{
     engine::{Ruleset, SourceHandle, eval::EventContext, loader::Priority, output::Alert},
     fields::{ArgKind, FieldType, Value},
@@ -13,6 +13,7 @@ use crate::{
     },
 };
 use std::{
+    cell::RefCell,
     collections::{BTreeMap, BTreeSet, HashSet},
     sync::Arc,
 };
@@ -58,6 +59,8 @@ struct Plan {
     requests: Vec<wit::FieldRequest>,
     /// Declared type, list-ness and name of each request's field.
     fields: Vec<(FieldType, bool, String)>,
+    /// Fields only outputs read: extracted for an event once a rule matches it.
+    deferred: bool,
 }
 
 /// One plugin source, its extractors and the rules that read them.
@@ -66,6 +69,8 @@ pub struct PluginPipeline {
     /// The source plugin first, then the extractors the rules need.
     supervisors: Vec<Box<dyn PluginBackend>>,
     plans: Vec<Plan>,
+    /// For each slot of a deferred plan: (plan, position in the plan).
+    deferred_slots: Vec<Option<(usize, usize)>>,
     slots: usize,
     context: EventContext,
     stats: PipelineStats,
@@ -134,7 +139,11 @@ impl PluginPipeline {
                     running.len() - 1
                 }
             };
-            let plan = match plans.iter().position(|p| p.supervisor == supervisor) {
+            let deferred = !field.in_condition;
+            let plan = match plans
+                .iter()
+                .position(|p| p.supervisor == supervisor && p.deferred == deferred)
+            {
                 Some(i) => &mut plans[i],
                 None => {
                     plans.push(Plan {
@@ -142,6 +151,7 @@ impl PluginPipeline {
                         slots: Vec::new(),
                         requests: Vec::new(),
                         fields: Vec::new(),
+                        deferred,
                     });
                     plans.last_mut().ok_or_else(unknown)?
                 }
@@ -163,10 +173,19 @@ impl PluginPipeline {
         for index in running {
             supervisors.push(start(&specs[index])?);
         }
+        let mut deferred_slots = vec![None; ruleset.field_slots()];
+        for (index, plan) in plans.iter().enumerate().filter(|(_, p)| p.deferred) {
+            for (position, &slot) in plan.slots.iter().enumerate() {
+                if let Some(entry) = deferred_slots.get_mut(slot as usize) {
+                    *entry = Some((index, position));
+                }
+            }
+        }
         Ok(Self {
             handle,
             supervisors,
             plans,
+            deferred_slots,
             slots: ruleset.field_slots(),
             context: EventContext {
                 number: 0,
@@ -264,24 +283,41 @@ impl PluginPipeline {
             let mut rows: Vec<Vec<Option<Value<'static>>>> =
                 vec![vec![None; self.slots]; batch.len()];
             for plan in 0..self.plans.len() {
-                self.extract_plan(plan, &batch, &mut rows, alerts);
+                if !self.plans[plan].deferred {
+                    self.extract_plan(plan, &batch, &mut rows, alerts);
+                }
             }
             let before = alerts.len();
+            let mut malformed = 0;
             for (event, values) in batch.iter().zip(rows) {
                 self.context.number = event.number;
-                let event = PluginEvent {
+                let deferred = DeferredFetch {
+                    state: RefCell::new(DeferredState {
+                        backends: &mut self.supervisors,
+                        plans: &self.plans,
+                        slots: &self.deferred_slots,
+                        event,
+                        fetched: vec![None; self.plans.len()],
+                        malformed: 0,
+                    }),
+                };
+                let plugin_event = PluginEvent {
                     timestamp_ns: event.timestamp_ns,
                     values,
+                    deferred: Some(&deferred),
                 };
                 ruleset.process(
                     self.handle,
-                    &event,
+                    &plugin_event,
                     &self.context,
                     &self.context.hostname,
                     alerts,
                 );
+                malformed += deferred.state.into_inner().malformed;
             }
+            self.stats.malformed_values += malformed;
             self.stats.alerts += (alerts.len() - before) as u64;
+            self.report_faults(alerts);
         }
     }
 
@@ -398,6 +434,60 @@ impl PluginPipeline {
                 alerts.push(fault_alert(&report, &self.context.hostname));
             }
         }
+    }
+}
+
+/// Output-only fields of one event, extracted the first time a matching
+/// rule's output asks for one: one call per plugin for all of them.
+struct DeferredFetch<'p> {
+    state: RefCell<DeferredState<'p>>,
+}
+
+struct DeferredState<'p> {
+    backends: &'p mut [Box<dyn PluginBackend>],
+    plans: &'p [Plan],
+    slots: &'p [Option<(usize, usize)>],
+    event: &'p wit::EventRef,
+    /// Per plan, once fetched: the value of each of its requests.
+    fetched: Vec<Option<Vec<Option<Value<'static>>>>>,
+    malformed: u64,
+}
+
+impl DeferredFields for DeferredFetch<'_> {
+    fn fetch(&self, slot: u32) -> Option<Value<'static>> {
+        let mut guard = self.state.borrow_mut();
+        let state = &mut *guard;
+        let (plan_index, position) = (*state.slots.get(slot as usize)?)?;
+        if state.fetched.get(plan_index)?.is_none() {
+            let plan = state.plans.get(plan_index)?;
+            let backend = state.backends.get_mut(plan.supervisor)?;
+            let event = std::slice::from_ref(state.event);
+            let values = match backend.extract(event, &plan.requests) {
+                Ok(values) if values.len() == plan.requests.len() => values,
+                // Faults are reported by the pipeline after the event; a
+                // wrong count or an error leaves the outputs `<NA>`.
+                _ => vec![wit::FieldValue::Absent; plan.requests.len()],
+            };
+            let mut malformed = 0;
+            let converted = values
+                .into_iter()
+                .zip(&plan.fields)
+                .map(|(value, (ty, is_list, _))| {
+                    values::convert(value, *ty, *is_list).unwrap_or_else(|_| {
+                        malformed += 1;
+                        None
+                    })
+                })
+                .collect();
+            state.malformed += malformed;
+            state.fetched[plan_index] = Some(converted);
+        }
+        state
+            .fetched
+            .get(plan_index)?
+            .as_ref()?
+            .get(position)?
+            .clone()
     }
 }
 
