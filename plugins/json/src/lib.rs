@@ -15,8 +15,10 @@
 //! An event whose payload is not JSON has none of these fields, and neither
 //! does a pointer that designates nothing.
 
+mod check;
 mod pointer;
 mod pretty;
+mod scan;
 
 use lanner_plugin_sdk::{Arg, ArgSpec, EventRef, Field, Plugin, Value};
 use serde::Deserialize;
@@ -29,14 +31,19 @@ pub struct Json;
 #[serde(deny_unknown_fields)]
 pub struct Config {}
 
-/// An event's payload, parsed once and shared by every field extracted from it.
+/// An event's payload, checked once and shared by every field extracted
+/// from it.
+///
+/// Only the text is kept: each field reads what it needs from it (see
+/// [`pointer`]), which is much cheaper than parsing every event into a
+/// `serde_json::Value` for the few values rules ask for.
 pub struct Document {
-    /// The parsed payload, for pointer lookups.
-    value: serde_json::Value,
-    /// The payload's text, for `json.obj`, which keeps the source layout.
+    /// The payload, known to be JSON that `serde_json::Value` accepts.
     text: String,
     /// The event's timestamp, for `json.rawtime`.
     timestamp_ns: u64,
+    /// The objects pointer lookups walked through, shared by the fields.
+    tables: pointer::Tables,
 }
 
 impl Plugin for Json {
@@ -85,11 +92,15 @@ impl Plugin for Json {
 
     fn parse(&self, event: &EventRef<'_>) -> Option<Document> {
         let text = std::str::from_utf8(event.data).ok()?;
-        let value = serde_json::from_str(text).ok()?;
+        // A payload that is not JSON has no fields: checked here once, so
+        // that every field can rely on the text being valid.
+        if !check::is_json(text) {
+            return None;
+        }
         Some(Document {
-            value,
             text: text.to_owned(),
             timestamp_ns: event.timestamp_ns,
+            tables: pointer::Tables::default(),
         })
     }
 }
@@ -103,10 +114,31 @@ fn value_field(doc: &Document, arg: Arg<'_>) -> Value {
         Arg::None => "",
         Arg::Index(_) => return Value::Absent,
     };
-    match pointer::resolve(&doc.value, pointer) {
-        Some(serde_json::Value::String(text)) => Value::Text(text.clone()),
-        Some(other) => Value::Text(other.to_string()),
-        None => Value::Absent,
+    Value::text(pointer::resolve(&doc.text, pointer, &doc.tables).and_then(render))
+}
+
+/// A value's text as `json.value` returns it: a string unquoted and
+/// unescaped, anything else as compact JSON, exactly as a parsed
+/// `serde_json::Value` displays it (object keys sorted, numbers in
+/// serde_json's spelling). `raw` is one whole valid JSON value.
+fn render(raw: &str) -> Option<String> {
+    match raw.as_bytes().first()? {
+        b'"' => {
+            let inner = raw.get(1..raw.len() - 1)?;
+            if inner.contains('\\') {
+                serde_json::from_str::<String>(raw).ok()
+            } else {
+                // Nothing to unescape: the common case, without a parser.
+                Some(inner.to_owned())
+            }
+        }
+        // Literals display as they are spelled.
+        b't' | b'f' | b'n' => Some(raw.to_owned()),
+        // Numbers, objects and arrays: parse just this value so that its
+        // display is the one rules saw before (sorted keys, `1e2` as `100.0`).
+        _ => serde_json::from_str::<serde_json::Value>(raw)
+            .ok()
+            .map(|value| value.to_string()),
     }
 }
 
@@ -298,6 +330,147 @@ mod tests {
             )
             .unwrap();
         assert_eq!(values, vec![Value::Absent]);
+    }
+
+    #[test]
+    fn keys_with_escapes_slashes_and_tildes() {
+        let doc = r#"{"a\u002fb":"escaped slash","a/b~c":{"x~y":[10,{"\"q\"":"quoted"}]},"\u00e9":"\u00e9t\u00e9\n"}"#;
+        assert_eq!(extract_one(doc, VALUE, key("/a~1b")), text("escaped slash"));
+        assert_eq!(
+            extract_one(doc, VALUE, key("/a~1b~0c/x~0y/1/\"q\"")),
+            text("quoted")
+        );
+        assert_eq!(extract_one(doc, VALUE, key("/a~1b~0c/x~0y/0")), text("10"));
+        assert_eq!(extract_one(doc, VALUE, key("/é")), text("été\n"));
+        assert_eq!(
+            extract_one(doc, VALUE, key("/a~1b~0c")),
+            text(r#"{"x~y":[10,{"\"q\"":"quoted"}]}"#)
+        );
+        assert_eq!(extract_one(doc, VALUE, key("/a/b~c")), Value::Absent);
+    }
+
+    #[test]
+    fn deep_paths_and_arrays() {
+        let doc = r#"{"requestObject":{"spec":{"containers":[{"name":"a"},{"name":"b","securityContext":{"capabilities":{"add":["NET_ADMIN","SYS_ADMIN"]}}}]}}}"#;
+        let add = "/requestObject/spec/containers/1/securityContext/capabilities/add";
+        assert_eq!(
+            extract_one(doc, VALUE, key(&format!("{add}/1"))),
+            text("SYS_ADMIN")
+        );
+        assert_eq!(
+            extract_one(doc, VALUE, key(add)),
+            text(r#"["NET_ADMIN","SYS_ADMIN"]"#)
+        );
+        assert_eq!(
+            extract_one(doc, VALUE, key(&format!("{add}/2"))),
+            Value::Absent
+        );
+        assert_eq!(
+            extract_one(doc, VALUE, key("/requestObject/spec/containers/0/name")),
+            text("a")
+        );
+        assert_eq!(
+            extract_one(doc, VALUE, key("/requestObject/spec/containers/00/name")),
+            Value::Absent
+        );
+    }
+
+    #[test]
+    fn values_display_as_a_parsed_value_does() {
+        // Keys sorted, insignificant spaces dropped, numbers in serde_json's
+        // spelling, strings re-escaped: what `Value`'s display gave before.
+        let doc = r#"{ "o" : { "z" : 1 , "a" : [ 1.0 , 1e2 , -0 , "t\u0041b\t" ] , "m" : { } } , "n" : 12345678901234567890 , "f" : 2.50 }"#;
+        assert_eq!(
+            extract_one(doc, VALUE, key("/o")),
+            text(r#"{"a":[1.0,100.0,-0.0,"tAb\t"],"m":{},"z":1}"#)
+        );
+        assert_eq!(
+            extract_one(doc, VALUE, key("/n")),
+            text("12345678901234567890")
+        );
+        assert_eq!(extract_one(doc, VALUE, key("/f")), text("2.5"));
+        assert_eq!(extract_one(doc, VALUE, key("/o/a/2")), text("-0.0"));
+    }
+
+    #[test]
+    fn pretty_printed_input() {
+        // The same document twice, in the same member order: compact, and
+        // with every kind of JSON space between tokens.
+        let parsed = serde_json::from_str::<serde_json::Value>(AUDIT).unwrap();
+        let compact = &parsed.to_string();
+        let spaced = serde_json::to_string_pretty(&parsed)
+            .unwrap()
+            .replace('\n', "\r\n\t ");
+        for pointer in [
+            "",
+            "/user",
+            "/user/groups",
+            "/user/groups/1",
+            "/objectRef/name",
+            "/annotations/a~0b",
+            "/responseStatus/code",
+            "/nope",
+        ] {
+            assert_eq!(
+                extract_one(&spaced, VALUE, key(pointer)),
+                extract_one(compact, VALUE, key(pointer)),
+                "{pointer}"
+            );
+        }
+        assert_eq!(
+            extract_one(&format!("\n {spaced} \n"), OBJ, RequestArg::None),
+            extract_one(compact, OBJ, RequestArg::None)
+        );
+    }
+
+    #[test]
+    fn duplicate_keys_keep_the_last() {
+        let doc = r#"{"a":1,"b":{"c":true},"a":{"d":[2]}}"#;
+        assert_eq!(extract_one(doc, VALUE, key("/a/d/0")), text("2"));
+        assert_eq!(extract_one(doc, VALUE, key("/a")), text(r#"{"d":[2]}"#));
+    }
+
+    #[test]
+    fn payloads_that_value_refuses_have_no_fields() {
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        for payload in ["{\"a\":1e400}", "[1,]", "{\"a\":\"\\x\"}", "\"\t\"", &deep] {
+            let expected = if serde_json::from_str::<serde_json::Value>(payload).is_ok() {
+                // `unbounded_depth`, if a dependent enables it, lets `deep` through.
+                extract_one(payload, RAWTIME, RequestArg::None)
+            } else {
+                Value::Absent
+            };
+            assert_eq!(extract_one(payload, RAWTIME, RequestArg::None), expected);
+            if expected == Value::Absent {
+                assert_eq!(
+                    extract_one(payload, VALUE, key("")),
+                    Value::Absent,
+                    "{payload}"
+                );
+            }
+        }
+        assert_eq!(extract_one("{\"a\":1e400}", VALUE, key("")), Value::Absent);
+    }
+
+    #[test]
+    fn truncated_payloads_never_panic() {
+        let spaced = serde_json::to_string_pretty(
+            &serde_json::from_str::<serde_json::Value>(AUDIT).unwrap(),
+        )
+        .unwrap();
+        for doc in [AUDIT, spaced.as_str()] {
+            for end in 0..doc.len() {
+                let Some(prefix) = doc.get(..end) else {
+                    continue;
+                };
+                for field in [VALUE, OBJ, RAWTIME] {
+                    for pointer in ["", "/user/groups/1", "/annotations/a~0b"] {
+                        // A strict prefix of an object is never JSON.
+                        assert_eq!(extract_one(prefix, field, key(pointer)), Value::Absent);
+                    }
+                }
+            }
+        }
     }
 
     #[test]
