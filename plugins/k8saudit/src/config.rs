@@ -16,7 +16,7 @@ pub const SCHEMA: &str = r#"{
     "maxEventSize": {
       "type": "integer",
       "minimum": 1,
-      "description": "Largest audit event, in bytes, once re-serialized; larger events are rejected. Default 262144."
+      "description": "Largest audit event, in bytes, as received; larger events are rejected. Default 262144."
     },
     "sslCertificate": {
       "type": "string",
@@ -46,7 +46,7 @@ pub const SCHEMA: &str = r#"{
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Config {
-    /// Largest accepted event, in bytes, measured on the re-serialized event.
+    /// Largest accepted event, in bytes, measured on the event's text as received.
     #[serde(default = "default_max_event_size")]
     pub max_event_size: u64,
     /// Ignored: TLS is the host's business in Lanner.

@@ -4,101 +4,310 @@
 //! hold one `Event` per line; tools that re-export logs sometimes wrap
 //! events in a JSON array. All three shapes are accepted, and every problem
 //! is reported per part so that one bad event never hides its neighbours.
+//!
+//! Nothing is parsed into a `serde_json::Value`: a payload is split into the
+//! raw text of its parts (`RawValue`), and of each event only `kind` and
+//! `stageTimestamp` are read. An event's data is its text as received, so
+//! extraction sees exactly what kube-apiserver sent. Whether a payload is
+//! valid JSON is still decided as a `Value` parse would decide it (see
+//! [`crate::validate`]), and an invalid payload is still one rejection with
+//! serde_json's message, whatever parts were read before the problem.
 
+use crate::validate::{self, ROOT_DEPTH, Skip};
 use lanner_plugin_sdk::Ingested;
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde_json::Value as Json;
+use serde_json::value::RawValue;
+use std::fmt;
 
-/// Splits `payload` into events, each re-serialized compactly and stamped
-/// with its `stageTimestamp`; bad parts go to `out.rejected`.
+/// Splits `payload` into events, each the raw text of one audit event
+/// (surrounding whitespace trimmed) stamped with its `stageTimestamp`; bad
+/// parts go to `out.rejected`.
 pub fn split(payload: &[u8], max_event_size: u64, out: &mut Ingested) {
-    match serde_json::from_slice::<Json>(payload) {
-        Ok(document) => split_value(document, "payload", max_event_size, out),
-        Err(e) => out.reject(format!(
-            "payload is not valid JSON ({} bytes): {e}",
+    let (events, rejected) = (out.events.len(), out.rejected.len());
+    let mut splitter = Splitter {
+        max_event_size,
+        out,
+    };
+    // One UTF-8 check of the whole payload instead of one per string, which
+    // serde_json makes on bytes but not on a `str`. Invalid UTF-8 is invalid
+    // JSON (serde_json's message says where, below).
+    let walked = std::str::from_utf8(payload)
+        .map_err(|_| validate::error("invalid UTF-8"))
+        .and_then(|text| splitter.document(text, At::Payload, Skip::at(ROOT_DEPTH)));
+    if let Err(walk_error) = walked {
+        // Not valid JSON: nothing of it counts, as when the whole payload
+        // was parsed before anything was emitted. The message is the one the
+        // whole-document parse gives (the walk saw the problem in a part).
+        out.events.truncate(events);
+        out.rejected.truncate(rejected);
+        let error = validate::document_error(payload).unwrap_or(walk_error);
+        out.reject(format!(
+            "payload is not valid JSON ({} bytes): {error}",
             payload.len()
-        )),
+        ));
     }
 }
 
-/// Walks one JSON value. `at` says where it sits in the payload, so a
-/// rejection message points at the culprit.
-///
-/// Recursion on nested arrays is bounded: serde_json refuses documents
-/// nested deeper than 128 levels before we ever get here.
-fn split_value(value: Json, at: &str, max_event_size: u64, out: &mut Ingested) {
-    match value {
-        Json::Array(items) => {
-            for (i, item) in items.into_iter().enumerate() {
-                split_value(item, &format!("{at}[{i}]"), max_event_size, out);
-            }
+/// Where a part sits in the payload, for rejection messages; formatted only
+/// when something is rejected.
+#[derive(Clone, Copy)]
+enum At<'a> {
+    /// The whole payload.
+    Payload,
+    /// Element `n` of an array.
+    Index(&'a At<'a>, usize),
+    /// Item `n` of an `EventList`.
+    Item(&'a At<'a>, usize),
+}
+
+impl fmt::Display for At<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match self {
+            At::Payload => f.write_str("payload"),
+            At::Index(parent, i) => write!(f, "{parent}[{i}]"),
+            At::Item(parent, i) => write!(f, "{parent}.items[{i}]"),
         }
-        Json::Object(mut object) => match object.get("kind").and_then(Json::as_str) {
-            Some("EventList") => match object.remove("items") {
-                Some(Json::Array(items)) => {
-                    for (i, item) in items.into_iter().enumerate() {
-                        // Items of an EventList carry no `kind` of their own.
-                        emit(item, &format!("{at}.items[{i}]"), max_event_size, out);
+    }
+}
+
+struct Splitter<'o> {
+    max_event_size: u64,
+    out: &'o mut Ingested,
+}
+
+impl Splitter<'_> {
+    /// Walks one JSON value: the payload, or an element of an array in it.
+    /// `depth` is serde_json's nesting budget at the value. An error means
+    /// the payload is not valid JSON.
+    ///
+    /// Recursion on nested arrays is bounded by that budget: an array nested
+    /// 128 deep fails before its elements are looked at.
+    fn document(&mut self, text: &str, at: At<'_>, depth: Skip) -> Result<(), serde_json::Error> {
+        match text.trim_ascii_start().as_bytes().first() {
+            Some(b'[') => {
+                let inner = depth.enter()?;
+                // Elements are checked as they are walked.
+                let items: Vec<&RawValue> = serde_json::from_str(text)?;
+                for (i, item) in items.iter().enumerate() {
+                    self.document(item.get(), At::Index(&at, i), inner)?;
+                }
+            }
+            Some(b'{') => {
+                let head = Head::read(text, depth, true)?;
+                let members = depth.enter()?;
+                match head.kind()?.as_ref().and_then(Json::as_str) {
+                    Some("EventList") => match head.items {
+                        Some(items) if items.get().starts_with('[') => {
+                            let inner = members.enter()?;
+                            let items: Vec<&RawValue> = serde_json::from_str(items.get())?;
+                            for (i, item) in items.iter().enumerate() {
+                                // Items of an EventList carry no `kind` of their own.
+                                self.item(item, At::Item(&at, i), inner)?;
+                            }
+                        }
+                        other => {
+                            if let Some(items) = other {
+                                members.check(items)?;
+                            }
+                            self.out
+                                .reject(format!("{at}: EventList without an items array"));
+                        }
+                    },
+                    kind => {
+                        if let Some(items) = head.items {
+                            members.check(items)?;
+                        }
+                        if kind == Some("Event") {
+                            // The payload's own text is the event (only the
+                            // root can be wrapped in whitespace; parts never
+                            // carry any).
+                            self.emit(text.trim_ascii(), at, head.stamp)?;
+                        } else {
+                            self.out.reject(format!(
+                                "{at}: data not recognized as a Kubernetes audit event \
+                                 (expected kind Event or EventList, or an array of them)"
+                            ));
+                        }
                     }
                 }
-                _ => out.reject(format!("{at}: EventList without an items array")),
-            },
-            Some("Event") => emit(Json::Object(object), at, max_event_size, out),
-            _ => out.reject(format!(
-                "{at}: data not recognized as a Kubernetes audit event \
-                 (expected kind Event or EventList, or an array of them)"
-            )),
-        },
-        other => out.reject(format!(
-            "{at}: data not recognized as a Kubernetes audit event (a JSON {})",
-            type_name(&other)
-        )),
-    }
-}
-
-/// Emits one event, or rejects it when it has no usable timestamp or is too big.
-fn emit(event: Json, at: &str, max_event_size: u64, out: &mut Ingested) {
-    if !event.is_object() {
-        out.reject(format!(
-            "{at}: an audit event must be a JSON object, not a JSON {}",
-            type_name(&event)
-        ));
-        return;
-    }
-    let Some(stamp) = event.get("stageTimestamp") else {
-        out.reject(format!("{at}: audit event without stageTimestamp"));
-        return;
-    };
-    let Some(timestamp_ns) = stamp.as_str().and_then(parse_rfc3339) else {
-        out.reject(format!(
-            "{at}: stageTimestamp {stamp} is not an RFC 3339 time at or after 1970"
-        ));
-        return;
-    };
-    let data = match serde_json::to_vec(&event) {
-        Ok(data) => data,
-        Err(e) => {
-            out.reject(format!("{at}: audit event cannot be serialized: {e}"));
-            return;
+            }
+            Some(_) => {
+                let mut de = serde_json::Deserializer::from_str(text);
+                depth.deserialize(&mut de)?;
+                de.end()?;
+                let name = validate::type_name(text);
+                self.out.reject(format!(
+                    "{at}: data not recognized as a Kubernetes audit event (a JSON {name})"
+                ));
+            }
+            None => return Err(validate::error("no JSON value")),
         }
-    };
-    if data.len() as u64 > max_event_size {
-        out.reject(format!(
-            "{at}: audit event of {} bytes exceeds maxEventSize ({max_event_size} bytes)",
-            data.len()
-        ));
-        return;
+        Ok(())
     }
-    out.event(timestamp_ns, data);
+
+    /// One item of an `EventList`: an event whatever its `kind`.
+    fn item(&mut self, item: &RawValue, at: At<'_>, depth: Skip) -> Result<(), serde_json::Error> {
+        let text = item.get();
+        if text.starts_with('{') {
+            let head = Head::read(text, depth, false)?;
+            self.emit(text, at, head.stamp)
+        } else {
+            depth.check(item)?;
+            self.out.reject(format!(
+                "{at}: an audit event must be a JSON object, not a JSON {}",
+                validate::type_name(text)
+            ));
+            Ok(())
+        }
+    }
+
+    /// Emits one event, or rejects it when it has no usable timestamp or is
+    /// too big. `text` has been validated; `stamp` too.
+    fn emit(
+        &mut self,
+        text: &str,
+        at: At<'_>,
+        stamp: Option<&RawValue>,
+    ) -> Result<(), serde_json::Error> {
+        let Some(stamp) = stamp else {
+            self.out
+                .reject(format!("{at}: audit event without stageTimestamp"));
+            return Ok(());
+        };
+        // Parsed as JSON so that an escaped string reads as itself and the
+        // message shows a non-string the way it always has (compact JSON).
+        let stamp: Json = serde_json::from_str(stamp.get())?;
+        let Some(timestamp_ns) = stamp.as_str().and_then(parse_rfc3339) else {
+            self.out.reject(format!(
+                "{at}: stageTimestamp {stamp} is not an RFC 3339 time at or after 1970"
+            ));
+            return Ok(());
+        };
+        let size = text.len();
+        if size as u64 > self.max_event_size {
+            self.out.reject(format!(
+                "{at}: audit event of {size} bytes exceeds maxEventSize ({} bytes)",
+                self.max_event_size
+            ));
+            return Ok(());
+        }
+        self.out.event(timestamp_ns, text.as_bytes().to_vec());
+        Ok(())
+    }
 }
 
-fn type_name(value: &Json) -> &'static str {
-    match value {
-        Json::Null => "null",
-        Json::Bool(_) => "boolean",
-        Json::Number(_) => "number",
-        Json::String(_) => "string",
-        Json::Array(_) => "array",
-        Json::Object(_) => "object",
+/// What ingest reads of an object: its `kind`, `stageTimestamp` and `items`,
+/// as raw text. Every other member is validated and skipped; the raw ones are
+/// validated by [`Head::read`] (kind, stamp) or by the caller (items, which
+/// are walked or checked).
+#[derive(Default)]
+struct Head<'a> {
+    kind: Option<&'a RawValue>,
+    stamp: Option<&'a RawValue>,
+    items: Option<&'a RawValue>,
+}
+
+impl<'a> Head<'a> {
+    /// Reads the object `text` met at nesting budget `depth`; `items` says
+    /// whether `items` is wanted (an `EventList` item's is just validated).
+    fn read(text: &'a str, depth: Skip, items: bool) -> Result<Self, serde_json::Error> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let head = HeadSeed { depth, items }.deserialize(&mut de)?;
+        de.end()?;
+        let members = depth.enter()?;
+        for raw in [head.kind, head.stamp].into_iter().flatten() {
+            members.check(raw)?;
+        }
+        Ok(head)
+    }
+
+    /// `kind` as JSON (a string unless the document is odd); parsed rather
+    /// than compared as text so that an escaped `"Ev\u0065nt"` is `Event`.
+    fn kind(&self) -> Result<Option<Json>, serde_json::Error> {
+        self.kind
+            .map(|raw| serde_json::from_str(raw.get()))
+            .transpose()
+    }
+}
+
+struct HeadSeed {
+    depth: Skip,
+    items: bool,
+}
+
+impl<'de> DeserializeSeed<'de> for HeadSeed {
+    type Value = Head<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Head<'de>, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for HeadSeed {
+    type Value = Head<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Head<'de>, A::Error> {
+        let members = self.depth.enter()?;
+        let mut head = Head::default();
+        while let Some(key) = map.next_key_seed(HeadKeys)? {
+            let slot = match key {
+                HeadKey::Kind => &mut head.kind,
+                HeadKey::Stamp => &mut head.stamp,
+                HeadKey::Items if self.items => &mut head.items,
+                _ => {
+                    map.next_value_seed(members)?;
+                    continue;
+                }
+            };
+            // A repeated key keeps its last value, as in a `Value`; the
+            // earlier one must still be valid JSON.
+            if let Some(earlier) = slot.replace(map.next_value()?) {
+                members.check(earlier).map_err(de::Error::custom)?;
+            }
+        }
+        Ok(head)
+    }
+}
+
+/// The keys [`Head`] reads; keys with escapes are compared decoded.
+#[derive(Clone, Copy)]
+enum HeadKey {
+    Kind,
+    Stamp,
+    Items,
+    Other,
+}
+
+/// Reads a key as a [`HeadKey`].
+struct HeadKeys;
+
+impl<'de> DeserializeSeed<'de> for HeadKeys {
+    type Value = HeadKey;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<HeadKey, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for HeadKeys {
+    type Value = HeadKey;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object key")
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<HeadKey, E> {
+        Ok(match key {
+            "kind" => HeadKey::Kind,
+            "stageTimestamp" => HeadKey::Stamp,
+            "items" => HeadKey::Items,
+            _ => HeadKey::Other,
+        })
     }
 }
 

@@ -4,8 +4,10 @@
 //!
 //! The host owns ingress (the audit webhook endpoint, replayed files) and
 //! hands each received document to [`Source::ingest`], which splits it into
-//! events (see [`ingest`]). Every `ka.*` field is then computed from the
-//! event's JSON at extraction time (see [`fields`]).
+//! events (see [`ingest`]), each the raw text of one audit event. At
+//! extraction an event is read once into an [`Event`] holding only what
+//! fields use (see [`event`]), and every `ka.*` field is computed from it
+//! (see [`fields`]).
 //!
 //! A few upstream bugs are fixed rather than reproduced; each fix is
 //! documented where it is made: `ka.sourceips`, the `eff_run_as_*` fields,
@@ -13,18 +15,19 @@
 //! `ka.req.binding.subject.has_name`.
 
 pub mod config;
+pub mod event;
 pub mod fields;
 pub mod ingest;
 pub mod json;
-
-use lanner_plugin_sdk::{EventRef, Field, Ingested, Plugin, Source};
-use serde_json::Value as Json;
+pub mod validate;
 
 pub use config::Config;
+pub use event::Event;
+use lanner_plugin_sdk::{EventRef, Field, Ingested, Plugin, Source};
 
 /// The k8saudit plugin.
 pub struct K8sAudit {
-    /// Largest accepted event in bytes, once re-serialized.
+    /// Largest accepted event in bytes, as received.
     max_event_size: u64,
 }
 
@@ -38,8 +41,8 @@ impl Plugin for K8sAudit {
     const CONFIG_SCHEMA: Option<&'static str> = Some(config::SCHEMA);
 
     type Config = Config;
-    /// The event's JSON; `parse` guarantees it is an object with an `auditID`.
-    type Parsed = Json;
+    /// The parts of the event fields read; `parse` guarantees an `auditID`.
+    type Parsed = Event;
 
     fn new(config: Config) -> Result<Self, String> {
         if config.max_event_size == 0 {
@@ -56,10 +59,8 @@ impl Plugin for K8sAudit {
 
     /// Events without an `auditID` yield no field at all, as upstream: such
     /// a document is not an audit event, whatever else it holds.
-    fn parse(&self, event: &EventRef<'_>) -> Option<Json> {
-        let value: Json = serde_json::from_slice(event.data).ok()?;
-        value.get("auditID").filter(|id| !id.is_null())?;
-        Some(value)
+    fn parse(&self, event: &EventRef<'_>) -> Option<Event> {
+        Event::parse(event.data)
     }
 }
 

@@ -18,7 +18,7 @@ fn audit_ids(data: &[Vec<u8>]) -> Vec<String> {
 }
 
 #[test]
-fn single_event_is_reserialized_compactly_with_its_stage_timestamp() {
+fn single_event_is_kept_as_received_with_its_stage_timestamp() {
     let mut h = Harness::new();
     let raw = fixture("pod_create.json");
     let out = h.ingest(&raw);
@@ -26,12 +26,35 @@ fn single_event_is_reserialized_compactly_with_its_stage_timestamp() {
     assert_eq!(out.events.len(), 1);
     let event = &out.events[0];
     assert_eq!(event.timestamp_ns, NS_2026_11_28_10_00_01 + 123_456_000);
-    // Compact: no pretty-printing whitespace survives, and the content is the same.
+    // The text as received, pretty-printing included, without the
+    // surrounding whitespace (the fixture ends with a newline).
+    assert_eq!(event.data, raw.trim_ascii());
     assert!(event.data.len() < raw.len());
-    assert!(!event.data.contains(&b'\n'));
     let original: Json = serde_json::from_slice(&raw).unwrap();
     let emitted: Json = serde_json::from_slice(&event.data).unwrap();
     assert_eq!(original, emitted);
+}
+
+#[test]
+fn list_items_are_kept_as_received() {
+    let mut h = Harness::new();
+    let payload = br#" { "kind" : "EventList", "items" : [ {"auditID": "a",  "stageTimestamp": "2026-11-28T10:00:01Z"} ,
+        {
+          "stageTimestamp": "2026-11-28T10:00:01Z", "auditID": "b"
+        }
+    ] } "#;
+    let out = h.ingest(payload);
+    assert!(out.rejected.is_empty(), "{:?}", out.rejected);
+    let data: Vec<_> = out.events.iter().map(|e| e.data.as_slice()).collect();
+    assert_eq!(
+        data,
+        [
+            &br#"{"auditID": "a",  "stageTimestamp": "2026-11-28T10:00:01Z"}"#[..],
+            br#"{
+          "stageTimestamp": "2026-11-28T10:00:01Z", "auditID": "b"
+        }"#,
+        ]
+    );
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! `ephemeralContainers` so the three families cannot drift apart.
 
 use super::{F, REQUEST_SPEC};
+use crate::Event;
 use crate::json::{self, Pick, as_text, get};
 use lanner_plugin_sdk::{ArgSpec, Field, Value};
 use serde_json::Value as Json;
@@ -195,8 +196,8 @@ pub fn field(list: Containers, attr: Attr) -> F {
     Field::string(
         name,
         attr.describe(list.noun()),
-        move |event: &Json, arg| {
-            let Some(pod) = get(event, &REQUEST_SPEC) else {
+        move |event: &Event, arg| {
+            let Some(pod) = event.get(&REQUEST_SPEC) else {
                 return Value::Absent;
             };
             let mut out = Vec::new();
@@ -223,8 +224,9 @@ pub fn block(list: Containers) -> Vec<F> {
 /// `ka.req.container.image` / `.image.repository`: deprecated single-value
 /// forms reading the first regular container only.
 pub fn first_image(name: &'static str, description: &'static str, repository_only: bool) -> F {
-    Field::string(name, description, move |event: &Json, _| {
-        let image = get(event, &REQUEST_SPEC)
+    Field::string(name, description, move |event: &Event, _| {
+        let image = event
+            .get(&REQUEST_SPEC)
             .and_then(|spec| Containers::Main.of(spec).first())
             .and_then(|c| get(c, &["image"]));
         Value::text(image.map(|image| {
@@ -243,8 +245,9 @@ pub fn any_privileged() -> F {
     Field::string(
         "ka.req.container.privileged",
         "Deprecated by ka.req.pod.containers.privileged: \"true\" if any container is privileged, else \"false\".",
-        |event: &Json, _| {
-            let Some(containers) = get(event, &REQUEST_SPEC)
+        |event: &Event, _| {
+            let Some(containers) = event
+                .get(&REQUEST_SPEC)
                 .and_then(|spec| json::array_at(spec, &[Containers::Main.key()]))
             else {
                 return Value::Absent;

@@ -9,11 +9,9 @@ mod rbac;
 mod request;
 mod volumes;
 
-use crate::K8sAudit;
-use crate::json;
+use crate::{Event, K8sAudit};
 use containers::{Attr, Containers};
 use lanner_plugin_sdk::Field;
-use serde_json::Value as Json;
 
 /// A field of this plugin.
 pub(crate) type F = Field<K8sAudit>;
@@ -23,15 +21,15 @@ const REQUEST_SPEC: [&str; 2] = ["requestObject", "spec"];
 
 /// The value at `path` as text.
 fn text(name: &'static str, description: &'static str, path: &'static [&'static str]) -> F {
-    Field::string(name, description, move |event: &Json, _| {
-        json::text_at(event, path)
+    Field::string(name, description, move |event: &Event, _| {
+        event.text_at(path)
     })
 }
 
 /// Each element of the array at `path` as text.
 fn list(name: &'static str, description: &'static str, path: &'static [&'static str]) -> F {
-    Field::string(name, description, move |event: &Json, _| {
-        json::list_at(event, path)
+    Field::string(name, description, move |event: &Event, _| {
+        event.list_at(path)
     })
     .list()
 }

@@ -2,13 +2,14 @@
 //! (cluster) role's rules allow.
 
 use super::F;
+use crate::Event;
 use crate::json::{self, Pick, as_text, get};
 use lanner_plugin_sdk::{ArgSpec, Field, Value};
 use serde_json::Value as Json;
 
 /// The binding's subjects of `kind` (User, Group, ServiceAccount), by name.
 pub fn subject_names(name: &'static str, description: &'static str, kind: &'static str) -> F {
-    Field::string(name, description, move |event: &Json, _| {
+    Field::string(name, description, move |event: &Event, _| {
         let names = subjects(event)
             .filter(|s| get(s, &["kind"]).and_then(Json::as_str) == Some(kind))
             .filter_map(|s| get(s, &["name"]).map(as_text))
@@ -26,7 +27,7 @@ pub fn serviceaccount_ns_names() -> F {
     Field::string(
         "ka.req.binding.subjects.serviceaccount_ns_names",
         "Binding: the service account subjects as namespace:name (e.g. mynamespace:myserviceaccount).",
-        |event: &Json, _| {
+        |event: &Event, _| {
             let names = subjects(event)
                 .filter(|s| get(s, &["kind"]).and_then(Json::as_str) == Some("ServiceAccount"))
                 .filter_map(|s| {
@@ -49,7 +50,7 @@ pub fn subject_has_name() -> F {
     Field::string(
         "ka.req.binding.subject.has_name",
         "Deprecated, always \"N/A\"; kept so old rules still load.",
-        |_: &Json, _| Value::Text("N/A".to_owned()),
+        |_: &Event, _| Value::Text("N/A".to_owned()),
     )
     .arg(ArgSpec::RequiredKey)
 }
@@ -57,8 +58,10 @@ pub fn subject_has_name() -> F {
 /// `ka.req.role.rules.<key>`: the `key` lists of the role's rules, flattened;
 /// `[n]` reads rule `n` only.
 pub fn rule_items(name: &'static str, description: &'static str, key: &'static str) -> F {
-    Field::string(name, description, move |event: &Json, arg| {
-        let rules = json::array_at(event, &["requestObject", "rules"]).unwrap_or_default();
+    Field::string(name, description, move |event: &Event, arg| {
+        let rules = event
+            .array_at(&["requestObject", "rules"])
+            .unwrap_or_default();
         let items = Pick::from_arg(arg)
             .select(rules)
             .iter()
@@ -71,8 +74,9 @@ pub fn rule_items(name: &'static str, description: &'static str, key: &'static s
     .arg(ArgSpec::OptionalIndex)
 }
 
-fn subjects(event: &Json) -> impl Iterator<Item = &Json> {
-    json::array_at(event, &["requestObject", "subjects"])
+fn subjects(event: &Event) -> impl Iterator<Item = &Json> {
+    event
+        .array_at(&["requestObject", "subjects"])
         .unwrap_or_default()
         .iter()
 }

@@ -1,7 +1,8 @@
 //! Request, user and target fields that need more than a path lookup.
 
 use super::F;
-use crate::json::{self, Pick, get};
+use crate::Event;
+use crate::json::{self, Pick};
 use lanner_plugin_sdk::{Arg, ArgSpec, Field, Value};
 use serde_json::Value as Json;
 
@@ -12,11 +13,11 @@ pub fn uri_param() -> F {
     Field::string(
         "ka.uri.param",
         "The first value of the given query parameter of the request URI (for /foo?key=val, ka.uri.param[key] is val).",
-        |event: &Json, arg| {
+        |event: &Event, arg| {
             let Arg::Key(wanted) = arg else {
                 return Value::Absent;
             };
-            let Some(uri) = get(event, &["requestURI"]).and_then(Json::as_str) else {
+            let Some(uri) = event.get(&["requestURI"]).and_then(Json::as_str) else {
                 return Value::Absent;
             };
             Value::text(query_param(uri, wanted))
@@ -71,16 +72,17 @@ pub fn target_pod_name() -> F {
     Field::string(
         "ka.target.pod.name",
         "The target pod's name, for requests on pods (not on a pod subresource).",
-        |event: &Json, _| {
+        |event: &Event, _| {
             let is_pod =
-                get(event, &["objectRef", "resource"]).and_then(Json::as_str) == Some("pods");
-            let subresource = get(event, &["objectRef", "subresource"])
+                event.get(&["objectRef", "resource"]).and_then(Json::as_str) == Some("pods");
+            let subresource = event
+                .get(&["objectRef", "subresource"])
                 .and_then(Json::as_str)
                 .is_some_and(|s| !s.is_empty());
             if !is_pod || subresource {
                 return Value::Absent;
             }
-            json::text_at(event, &["responseObject", "metadata", "name"])
+            event.text_at(&["responseObject", "metadata", "name"])
         },
     )
 }
@@ -94,8 +96,8 @@ pub fn source_ips() -> F {
     Field::string(
         "ka.sourceips",
         "The IP addresses of the client that made the request to the apiserver.",
-        |event: &Json, arg| {
-            let ips = json::array_at(event, &["sourceIPs"]).unwrap_or_default();
+        |event: &Event, arg| {
+            let ips = event.array_at(&["sourceIPs"]).unwrap_or_default();
             Value::texts(json::texts(Pick::from_arg(arg).select(ips)))
         },
     )

@@ -1,6 +1,7 @@
 //! Pod volume and service fields.
 
 use super::{F, REQUEST_SPEC};
+use crate::Event;
 use crate::json::{self, Pick, as_text, get};
 use lanner_plugin_sdk::{Arg, ArgSpec, Field, Value};
 use serde_json::Value as Json;
@@ -12,7 +13,7 @@ pub fn per_volume(
     description: &'static str,
     path: &'static [&'static str],
 ) -> F {
-    Field::string(name, description, move |event: &Json, arg| {
+    Field::string(name, description, move |event: &Event, arg| {
         let values = Pick::from_arg(arg)
             .select(volumes(event).unwrap_or_default())
             .iter()
@@ -31,7 +32,7 @@ pub fn volume_types() -> F {
     Field::string(
         "ka.req.pod.volumes.volume_type",
         "Pod: the type (hostPath, configMap, ...) of each volume.",
-        |event: &Json, arg| {
+        |event: &Event, arg| {
             let types = Pick::from_arg(arg)
                 .select(volumes(event).unwrap_or_default())
                 .iter()
@@ -54,7 +55,7 @@ pub fn hostpath_used() -> F {
     Field::string(
         "ka.req.volume.hostpath",
         "Deprecated by ka.req.pod.volumes.hostpath: \"true\" if a volume uses the given host path (a trailing * matches a prefix), else \"false\".",
-        |event: &Json, arg| {
+        |event: &Event, arg| {
             let (Arg::Key(wanted), Some(volumes)) = (arg, volumes(event)) else {
                 return Value::Absent;
             };
@@ -77,8 +78,8 @@ pub fn service_ports() -> F {
     Field::string(
         "ka.req.service.ports",
         "Service: the service's ports, each as a JSON object.",
-        |event: &Json, arg| {
-            let ports = json::array_at(event, &["requestObject", "spec", "ports"]);
+        |event: &Event, arg| {
+            let ports = event.array_at(&["requestObject", "spec", "ports"]);
             Value::texts(json::texts(
                 Pick::from_arg(arg).select(ports.unwrap_or_default()),
             ))
@@ -88,6 +89,6 @@ pub fn service_ports() -> F {
     .arg(ArgSpec::OptionalIndex)
 }
 
-fn volumes(event: &Json) -> Option<&[Json]> {
-    json::array_at(get(event, &REQUEST_SPEC)?, &["volumes"])
+fn volumes(event: &Event) -> Option<&[Json]> {
+    json::array_at(event.get(&REQUEST_SPEC)?, &["volumes"])
 }
