@@ -4,12 +4,16 @@
 //! batched call per plugin, and the pipeline that drives it all.
 
 mod backend;
+mod deferred;
 mod event;
+mod fault;
 mod pipeline;
+mod plan;
 mod values;
 
 pub use backend::PluginBackend;
 pub use event::{DeferredFields, PluginEvent};
+pub use fault::fault_alert;
 pub use pipeline::{IngestReport, PipelineStats, PluginPipeline};
 
 use crate::{

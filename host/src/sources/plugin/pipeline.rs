@@ -3,20 +3,21 @@
 //! field the source's rules use), then evaluated. Plugin faults become
 //! internal alerts; the instance is restarted and the other events go on.
 
-use super::{DeferredFields, PluginBackend, PluginEvent, Provider, source_table, values};
+use super::{
+    PluginBackend, PluginEvent,
+    deferred::{DeferredFetch, DeferredState},
+    fault::fault_alert,
+    plan::{Plan, Plans, plan},
+    values,
+};
 use crate::{
-    engine::{Ruleset, SourceHandle, eval::EventContext, loader::Priority, output::Alert},
-    fields::{ArgKind, FieldType, Value},
+    engine::{Ruleset, SourceHandle, eval::EventContext, output::Alert},
+    fields::Value,
     plugin::{
-        FaultReport, PluginError, PluginHost, PluginKind, PluginSpec, Supervisor,
-        supervisor::Unavailable, wit,
+        PluginError, PluginHost, PluginKind, PluginSpec, Supervisor, supervisor::Unavailable, wit,
     },
 };
-use std::{
-    cell::RefCell,
-    collections::{BTreeMap, BTreeSet, HashSet},
-    sync::Arc,
-};
+use std::{cell::RefCell, collections::HashSet, sync::Arc};
 
 /// Most events extracted in one call.
 const EXTRACT_BATCH: usize = 128;
@@ -48,19 +49,6 @@ pub struct IngestReport {
     pub events: usize,
     /// Why parts of it were rejected.
     pub rejected: Vec<String>,
-}
-
-/// The fields one plugin extracts for the source's rules.
-struct Plan {
-    /// Index into the pipeline's supervisors.
-    supervisor: usize,
-    /// The cache slot each request fills.
-    slots: Vec<u32>,
-    requests: Vec<wit::FieldRequest>,
-    /// Declared type, list-ness and name of each request's field.
-    fields: Vec<(FieldType, bool, String)>,
-    /// Fields only outputs read: extracted for an event once a rule matches it.
-    deferred: bool,
 }
 
 /// One plugin source, its extractors and the rules that read them.
@@ -121,65 +109,14 @@ impl PluginPipeline {
                     && s.plugin.info.event_source.as_deref() == Some(source)
             })
             .ok_or_else(unknown)?;
-        let (table, providers) = source_table(source, specs);
-        // Which spec each supervisor runs: the source first.
-        let mut running = vec![source_plugin];
-        let mut plans: Vec<Plan> = Vec::new();
-        for (slot, field) in ruleset.source_slots(source) {
-            let Some((&Provider { plugin, field: id }, def)) = providers
-                .get(field.id.field as usize)
-                .zip(table.fields.get(field.id.field as usize))
-            else {
-                continue;
-            };
-            let supervisor = match running.iter().position(|&p| p == plugin) {
-                Some(i) => i,
-                None => {
-                    running.push(plugin);
-                    running.len() - 1
-                }
-            };
-            let deferred = !field.in_condition;
-            let plan = match plans
-                .iter()
-                .position(|p| p.supervisor == supervisor && p.deferred == deferred)
-            {
-                Some(i) => &mut plans[i],
-                None => {
-                    plans.push(Plan {
-                        supervisor,
-                        slots: Vec::new(),
-                        requests: Vec::new(),
-                        fields: Vec::new(),
-                        deferred,
-                    });
-                    plans.last_mut().ok_or_else(unknown)?
-                }
-            };
-            let arg = match (&field.arg, def.arg_kind) {
-                (None, _) => wit::RequestArg::None,
-                (Some(arg), ArgKind::Index) => match arg.parse() {
-                    Ok(index) => wit::RequestArg::Index(index),
-                    Err(_) => wit::RequestArg::Key(arg.clone()),
-                },
-                (Some(arg), ArgKind::Key) => wit::RequestArg::Key(arg.clone()),
-            };
-            plan.slots.push(slot);
-            plan.requests.push(wit::FieldRequest { field: id, arg });
-            plan.fields
-                .push((def.ty, def.flags.is_list, def.name.clone()));
-        }
+        let Plans {
+            running,
+            plans,
+            deferred_slots,
+        } = plan(specs, source, source_plugin, ruleset);
         let mut supervisors = Vec::with_capacity(running.len());
         for index in running {
             supervisors.push(start(&specs[index])?);
-        }
-        let mut deferred_slots = vec![None; ruleset.field_slots()];
-        for (index, plan) in plans.iter().enumerate().filter(|(_, p)| p.deferred) {
-            for (position, &slot) in plan.slots.iter().enumerate() {
-                if let Some(entry) = deferred_slots.get_mut(slot as usize) {
-                    *entry = Some((index, position));
-                }
-            }
         }
         Ok(Self {
             handle,
@@ -431,86 +368,9 @@ impl PluginPipeline {
         for index in 0..self.supervisors.len() {
             for report in self.supervisors[index].take_faults() {
                 self.stats.faults += 1;
-                alerts.push(fault_alert(&report, &self.context.hostname));
+                alerts.push(fault_alert(&report, &self.context.hostname, now_ns()));
             }
         }
-    }
-}
-
-/// Output-only fields of one event, extracted the first time a matching
-/// rule's output asks for one: one call per plugin for all of them.
-struct DeferredFetch<'p> {
-    state: RefCell<DeferredState<'p>>,
-}
-
-struct DeferredState<'p> {
-    backends: &'p mut [Box<dyn PluginBackend>],
-    plans: &'p [Plan],
-    slots: &'p [Option<(usize, usize)>],
-    event: &'p wit::EventRef,
-    /// Per plan, once fetched: the value of each of its requests.
-    fetched: Vec<Option<Vec<Option<Value<'static>>>>>,
-    malformed: u64,
-}
-
-impl DeferredFields for DeferredFetch<'_> {
-    fn fetch(&self, slot: u32) -> Option<Value<'static>> {
-        let mut guard = self.state.borrow_mut();
-        let state = &mut *guard;
-        let (plan_index, position) = (*state.slots.get(slot as usize)?)?;
-        if state.fetched.get(plan_index)?.is_none() {
-            let plan = state.plans.get(plan_index)?;
-            let backend = state.backends.get_mut(plan.supervisor)?;
-            let event = std::slice::from_ref(state.event);
-            let values = match backend.extract(event, &plan.requests) {
-                Ok(values) if values.len() == plan.requests.len() => values,
-                // Faults are reported by the pipeline after the event; a
-                // wrong count or an error leaves the outputs `<NA>`.
-                _ => vec![wit::FieldValue::Absent; plan.requests.len()],
-            };
-            let mut malformed = 0;
-            let converted = values
-                .into_iter()
-                .zip(&plan.fields)
-                .map(|(value, (ty, is_list, _))| {
-                    values::convert(value, *ty, *is_list).unwrap_or_else(|_| {
-                        malformed += 1;
-                        None
-                    })
-                })
-                .collect();
-            state.malformed += malformed;
-            state.fetched[plan_index] = Some(converted);
-        }
-        state
-            .fetched
-            .get(plan_index)?
-            .as_ref()?
-            .get(position)?
-            .clone()
-    }
-}
-
-/// The internal alert for a plugin fault.
-pub fn fault_alert(report: &FaultReport, hostname: &str) -> Alert {
-    let fault = &report.fault;
-    let mut output_fields = BTreeMap::new();
-    output_fields.insert("plugin.name".into(), fault.plugin.clone().into());
-    output_fields.insert("plugin.call".into(), fault.call.into());
-    output_fields.insert("plugin.fault".into(), fault.kind.to_string().into());
-    output_fields.insert("plugin.faults".into(), report.count.into());
-    Alert {
-        rule: "Plugin fault".into(),
-        priority: Priority::Error,
-        source: "internal".into(),
-        tags: BTreeSet::from(["lanner_internal".to_string(), "plugin".to_string()]),
-        time_ns: now_ns(),
-        hostname: hostname.to_string(),
-        message: format!(
-            "Lanner internal: {fault}; the instance was discarded and restarts in {:?} (fault {} of this plugin)",
-            report.restart_in, report.count
-        ),
-        output_fields,
     }
 }
 
