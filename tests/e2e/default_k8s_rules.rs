@@ -10,6 +10,7 @@
 //! and a `note` explaining a fixture choice. The events go through file
 //! replay with no `-r`, so what is checked is what the binary ships.
 
+use crate::k8s_cases::{Expected, assert_no_failures, audit_event, check_one_alert, slug, text};
 use lanner_tests::{TempDir, lanner};
 use serde_json::Value;
 use std::{
@@ -55,34 +56,6 @@ struct Case {
     fires: Vec<Fire>,
     /// The near miss first, then any further ones, each with why it is quiet.
     near_misses: Vec<(String, Value)>,
-}
-
-/// The file name a rule's case must have, so cases are easy to find.
-fn slug(rule: &str) -> String {
-    let mut slug = String::new();
-    for c in rule.chars() {
-        if c.is_ascii_alphanumeric() {
-            slug.push(c.to_ascii_lowercase());
-        } else if !slug.is_empty() && !slug.ends_with('-') {
-            slug.push('-');
-        }
-    }
-    slug.trim_end_matches('-').to_string()
-}
-
-fn text(value: &Value, key: &str, file: &str) -> String {
-    value[key]
-        .as_str()
-        .unwrap_or_else(|| panic!("{file}: `{key}` must be a string"))
-        .to_string()
-}
-
-fn audit_event(event: &Value, what: &str, file: &str) -> Value {
-    assert!(
-        event["kind"] == "Event" && event["apiVersion"] == "audit.k8s.io/v1",
-        "{file}: {what} must be an audit.k8s.io/v1 Event"
-    );
-    event.clone()
 }
 
 fn load_cases() -> Vec<Case> {
@@ -230,46 +203,13 @@ fn replay(dir: &TempDir, name: &str, events: &[&Value], extra: &[&str]) -> Vec<V
 
 /// Checks `alerts` is exactly `fire`'s one alert; a description of what is wrong otherwise.
 fn check_fired(case: &Case, fire: &Fire, alerts: &[Value]) -> Result<(), String> {
-    let how = &fire.why;
-    if alerts.len() != 1 {
-        let got: Vec<String> = alerts.iter().map(|a| format!("  {a}")).collect();
-        return Err(format!(
-            "{} ({how}): expected 1 alert, got {}:\n{}",
-            case.file,
-            alerts.len(),
-            got.join("\n")
-        ));
-    }
-    let alert = &alerts[0];
-    let mut wrong = Vec::new();
-    for (key, want) in [
-        ("rule", case.rule.as_str()),
-        ("output", fire.output.as_str()),
-        ("priority", case.priority.as_str()),
-        ("source", "k8s_audit"),
-    ] {
-        if alert[key] != want {
-            wrong.push(format!(
-                "  {key}: expected {want:?}\n  {key}:      got {}",
-                alert[key]
-            ));
-        }
-    }
-    if wrong.is_empty() {
-        Ok(())
-    } else {
-        Err(format!("{} ({how}):\n{}", case.file, wrong.join("\n")))
-    }
-}
-
-/// Fails with every collected problem at once, so one bug does not hide another.
-fn assert_no_failures(failures: &[String]) {
-    assert!(
-        failures.is_empty(),
-        "{} failure(s):\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    let expected = Expected {
+        file: &case.file,
+        rule: &case.rule,
+        priority: &case.priority,
+        output: &fire.output,
+    };
+    check_one_alert(&expected, alerts, &fire.why)
 }
 
 #[test]

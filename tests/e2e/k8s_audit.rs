@@ -12,6 +12,7 @@
 //! `also_fires_with_rule_matching_all` (rules whose conditions its fire event
 //! unavoidably satisfies too) and a `note` explaining a fixture choice.
 
+use crate::k8s_cases::{Expected, assert_no_failures, audit_event, check_one_alert, slug, text};
 use lanner_tests::{Running, TempDir, lanner};
 use serde_json::{Value, json};
 use std::{
@@ -85,35 +86,6 @@ impl Case {
     }
 }
 
-/// The file name a rule's case must have, so cases are easy to find.
-fn slug(rule: &str) -> String {
-    let mut slug = String::new();
-    for c in rule.chars() {
-        if c.is_ascii_alphanumeric() {
-            slug.push(c.to_ascii_lowercase());
-        } else if !slug.is_empty() && !slug.ends_with('-') {
-            slug.push('-');
-        }
-    }
-    slug.trim_end_matches('-').to_string()
-}
-
-fn text(value: &Value, key: &str, file: &str) -> String {
-    value[key]
-        .as_str()
-        .unwrap_or_else(|| panic!("{file}: `{key}` must be a string"))
-        .to_string()
-}
-
-fn audit_event(value: &Value, key: &str, file: &str) -> Value {
-    let event = &value[key];
-    assert!(
-        event["kind"] == "Event" && event["apiVersion"] == "audit.k8s.io/v1",
-        "{file}: `{key}` must be an audit.k8s.io/v1 Event"
-    );
-    event.clone()
-}
-
 fn load_cases() -> Vec<Case> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(CASES)
         .unwrap_or_else(|e| panic!("{CASES} cannot be read: {e}"))
@@ -153,8 +125,8 @@ fn load_cases() -> Vec<Case> {
                 priority: text(&value, "priority", &file),
                 expect,
                 also_fires,
-                fire: audit_event(&value, "fire", &file),
-                near_miss: audit_event(&value, "near_miss", &file),
+                fire: audit_event(&value["fire"], "`fire`", &file),
+                near_miss: audit_event(&value["near_miss"], "`near_miss`", &file),
                 file,
             }
         })
@@ -222,51 +194,13 @@ fn check_fired(case: &Case, alerts: &[Value], how: &str) -> Result<(), String> {
 
 /// Checks `alerts` is exactly one alert of the case's rule, printing `expected`.
 fn check_alert(case: &Case, expected: &str, alerts: &[Value], how: &str) -> Result<(), String> {
-    let got = || {
-        alerts
-            .iter()
-            .map(|a| format!("  {a}"))
-            .collect::<Vec<_>>()
-            .join("\n")
+    let expected = Expected {
+        file: &case.file,
+        rule: &case.rule,
+        priority: &case.priority,
+        output: expected,
     };
-    if alerts.len() != 1 {
-        return Err(format!(
-            "{} ({how}): expected 1 alert, got {}:\n{}",
-            case.file,
-            alerts.len(),
-            got()
-        ));
-    }
-    let alert = &alerts[0];
-    let mut wrong = Vec::new();
-    for (key, want) in [
-        ("rule", case.rule.as_str()),
-        ("output", expected),
-        ("priority", case.priority.as_str()),
-        ("source", "k8s_audit"),
-    ] {
-        if alert[key] != want {
-            wrong.push(format!(
-                "  {key}: expected {want:?}\n  {key}:      got {}",
-                alert[key]
-            ));
-        }
-    }
-    if wrong.is_empty() {
-        Ok(())
-    } else {
-        Err(format!("{} ({how}):\n{}", case.file, wrong.join("\n")))
-    }
-}
-
-/// Fails with every collected problem at once, so one bug does not hide another.
-fn assert_no_failures(failures: &[String]) {
-    assert!(
-        failures.is_empty(),
-        "{} failure(s):\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    check_one_alert(&expected, alerts, how)
 }
 
 #[test]

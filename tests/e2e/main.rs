@@ -4,6 +4,7 @@
 mod default_k8s_rules;
 mod hostile;
 mod k8s_audit;
+mod k8s_cases;
 mod plugins;
 mod rules;
 mod sdk_example;
