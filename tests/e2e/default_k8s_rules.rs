@@ -10,13 +10,14 @@
 //! and a `note` explaining a fixture choice. The events go through file
 //! replay with no `-r`, so what is checked is what the binary ships.
 
-use crate::k8s_cases::{Expected, assert_no_failures, audit_event, check_one_alert, slug, text};
+use crate::k8s_cases::{
+    Expected, assert_no_failures, audit_event, check_one_alert, replay, slug, text,
+};
 use lanner_tests::{TempDir, lanner};
 use serde_json::Value;
 use std::{
     collections::BTreeSet,
     path::{Path, PathBuf},
-    process::Command,
 };
 
 /// Our rules file, as checked in (the binary embeds it at build time).
@@ -154,50 +155,6 @@ fn k8s_rules_listed(rules: &[&Path]) -> Vec<String> {
         .lines()
         .filter_map(|line| line.strip_prefix("k8s_audit\t"))
         .map(str::to_string)
-        .collect()
-}
-
-/// `lanner run --source k8s_audit --json` with the built-in rules (no `-r`).
-fn run_default_k8s_audit() -> Command {
-    let mut command = lanner();
-    // The alert text starts with the event's time of day in the local zone:
-    // pin the zone so the expected outputs hold on any machine.
-    command
-        .env("TZ", "UTC")
-        .args(["run", "--source", "k8s_audit", "--json"]);
-    command
-}
-
-/// Replays `events` (one JSON document a line) and returns the alerts.
-fn replay(dir: &TempDir, name: &str, events: &[&Value], extra: &[&str]) -> Vec<Value> {
-    let lines: String = events.iter().map(|event| format!("{event}\n")).collect();
-    let input = dir.write(name, &lines);
-    let out = run_default_k8s_audit()
-        .arg("--input")
-        .arg(&input)
-        .args(extra)
-        .output()
-        .expect("lanner runs");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "lanner failed replaying {name}: {stderr}"
-    );
-    // A fixture the plugin rejected would pass for a quiet near miss: the
-    // summary must show every event accepted and read cleanly.
-    let clean = format!(
-        "{} events, 0 rejected parts, 0 malformed values, 0 plugin faults",
-        events.len()
-    );
-    assert!(
-        stderr.contains(&clean),
-        "replaying {name}: expected `{clean}` in: {stderr}"
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|line| {
-            serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON alert ({e}): {line}"))
-        })
         .collect()
 }
 
@@ -340,7 +297,7 @@ fn default_rules_fire_each_rule_once_with_its_exact_output() {
     let mut failures = Vec::new();
     for case in load_cases() {
         for fire in &case.fires {
-            let alerts = replay(&dir, &case.file, &[&fire.event], &[]);
+            let alerts = replay(&dir, &case.file, &[&fire.event], &[], &[]);
             if let Err(problem) = check_fired(&case, fire, &alerts) {
                 failures.push(problem);
             }
@@ -357,7 +314,7 @@ fn default_rules_fire_nothing_on_near_misses() {
         // First-match (the default) alerts whenever any rule matches, so no
         // alert at all means no built-in rule matched.
         for (why, event) in &case.near_misses {
-            let alerts = replay(&dir, &case.file, &[event], &[]);
+            let alerts = replay(&dir, &case.file, &[event], &[], &[]);
             if !alerts.is_empty() {
                 failures.push(format!("{} ({why}): fired {alerts:?}", case.file));
             }
@@ -374,7 +331,7 @@ fn with_rule_matching_all_each_fire_event_matches_only_its_own_rule() {
     let mut failures = Vec::new();
     for case in load_cases() {
         for fire in &case.fires {
-            let alerts = replay(&dir, &case.file, &[&fire.event], &["-c", config]);
+            let alerts = replay(&dir, &case.file, &[&fire.event], &[], &["-c", config]);
             let got: Vec<&str> = alerts.iter().filter_map(|a| a["rule"].as_str()).collect();
             if got != [case.rule.as_str()] {
                 failures.push(format!(
@@ -392,7 +349,7 @@ fn one_replay_of_every_fire_event_gives_one_alert_each_in_order() {
     let cases = load_cases();
     let dir = TempDir::new("default-k8s-batch");
     let events: Vec<&Value> = cases.iter().map(|case| &case.fires[0].event).collect();
-    let alerts = replay(&dir, "all-fire-events.jsonl", &events, &[]);
+    let alerts = replay(&dir, "all-fire-events.jsonl", &events, &[], &[]);
     let got: Vec<&str> = alerts.iter().filter_map(|a| a["rule"].as_str()).collect();
     let want: Vec<&str> = cases.iter().map(|case| case.rule.as_str()).collect();
     assert_eq!(got, want);

@@ -12,15 +12,12 @@
 //! `also_fires_with_rule_matching_all` (rules whose conditions its fire event
 //! unavoidably satisfies too) and a `note` explaining a fixture choice.
 
-use crate::k8s_cases::{Expected, assert_no_failures, audit_event, check_one_alert, slug, text};
+use crate::k8s_cases::{
+    Expected, assert_no_failures, audit_event, check_one_alert, replay, run_k8s_audit, slug, text,
+};
 use lanner_tests::{Running, TempDir, lanner};
 use serde_json::{Value, json};
-use std::{
-    collections::BTreeSet,
-    path::{Path, PathBuf},
-    process::Command,
-    time::Duration,
-};
+use std::{collections::BTreeSet, path::PathBuf, time::Duration};
 use ureq::{Agent, http::StatusCode};
 
 /// Falco's rules file, from the compat corpus checked out next to the repo.
@@ -129,59 +126,6 @@ fn load_cases() -> Vec<Case> {
                 near_miss: audit_event(&value["near_miss"], "`near_miss`", &file),
                 file,
             }
-        })
-        .collect()
-}
-
-/// `lanner run --source k8s_audit --json` with `rules` loaded in order.
-fn run_k8s_audit(rules: &[&Path]) -> Command {
-    let mut command = lanner();
-    // The alert text starts with the event's time of day in the local zone:
-    // pin the zone so the expected outputs hold on any machine.
-    command
-        .env("TZ", "UTC")
-        .args(["run", "--source", "k8s_audit", "--json"]);
-    for file in rules {
-        command.arg("-r").arg(file);
-    }
-    command
-}
-
-/// Replays `events` (one JSON document a line) and returns the alerts.
-fn replay(
-    dir: &TempDir,
-    name: &str,
-    events: &[&Value],
-    rules: &[&Path],
-    extra: &[&str],
-) -> Vec<Value> {
-    let lines: String = events.iter().map(|event| format!("{event}\n")).collect();
-    let input = dir.write(name, &lines);
-    let out = run_k8s_audit(rules)
-        .arg("--input")
-        .arg(&input)
-        .args(extra)
-        .output()
-        .expect("lanner runs");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "lanner failed replaying {name}: {stderr}"
-    );
-    // A fixture the plugin rejected would pass for a quiet near miss: the
-    // summary must show every event accepted and read cleanly.
-    let clean = format!(
-        "{} events, 0 rejected parts, 0 malformed values, 0 plugin faults",
-        events.len()
-    );
-    assert!(
-        stderr.contains(&clean),
-        "replaying {name}: expected `{clean}` in: {stderr}"
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|line| {
-            serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON alert ({e}): {line}"))
         })
         .collect()
 }

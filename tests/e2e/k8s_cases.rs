@@ -1,7 +1,9 @@
 //! What the two k8s_audit fixture suites share: reading case files and
 //! checking that a replay or webhook post raised exactly the expected alert.
 
+use lanner_tests::{TempDir, lanner};
 use serde_json::Value;
+use std::{path::Path, process::Command};
 
 /// The file name a rule's case must have, so cases are easy to find.
 pub fn slug(rule: &str) -> String {
@@ -87,4 +89,58 @@ pub fn assert_no_failures(failures: &[String]) {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// `lanner run --source k8s_audit --json` with `rules` loaded in order
+/// (none: Lanner's built-in rules).
+pub fn run_k8s_audit(rules: &[&Path]) -> Command {
+    let mut command = lanner();
+    // The alert text starts with the event's time of day in the local zone:
+    // pin the zone so the expected outputs hold on any machine.
+    command
+        .env("TZ", "UTC")
+        .args(["run", "--source", "k8s_audit", "--json"]);
+    for file in rules {
+        command.arg("-r").arg(file);
+    }
+    command
+}
+
+/// Replays `events` (one JSON document a line) and returns the alerts.
+pub fn replay(
+    dir: &TempDir,
+    name: &str,
+    events: &[&Value],
+    rules: &[&Path],
+    extra: &[&str],
+) -> Vec<Value> {
+    let lines: String = events.iter().map(|event| format!("{event}\n")).collect();
+    let input = dir.write(name, &lines);
+    let out = run_k8s_audit(rules)
+        .arg("--input")
+        .arg(&input)
+        .args(extra)
+        .output()
+        .expect("lanner runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "lanner failed replaying {name}: {stderr}"
+    );
+    // A fixture the plugin rejected would pass for a quiet near miss: the
+    // summary must show every event accepted and read cleanly.
+    let clean = format!(
+        "{} events, 0 rejected parts, 0 malformed values, 0 plugin faults",
+        events.len()
+    );
+    assert!(
+        stderr.contains(&clean),
+        "replaying {name}: expected `{clean}` in: {stderr}"
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|line| {
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON alert ({e}): {line}"))
+        })
+        .collect()
 }
