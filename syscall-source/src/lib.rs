@@ -8,6 +8,7 @@ pub mod decode;
 pub mod event;
 pub mod fields;
 pub mod probe;
+pub mod state;
 pub mod syscalls;
 
 pub use event::{EventDetail, SyscallEvent};

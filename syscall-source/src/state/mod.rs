@@ -1,0 +1,9 @@
+//! What the syscall source knows about the host beyond single events: which
+//! container a process runs in, and who its users and groups are. Rules read
+//! this through fields such as `container.id` and `user.name`.
+
+pub mod container;
+pub mod users;
+
+pub use container::{Container, Runtime, container_of};
+pub use users::{Group, User, UserDb};
