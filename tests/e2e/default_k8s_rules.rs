@@ -11,9 +11,9 @@
 //! replay with no `-r`, so what is checked is what the binary ships.
 
 use crate::k8s_cases::{
-    Expected, assert_no_failures, audit_event, check_one_alert, replay, slug, text,
+    Expected, assert_no_failures, audit_event, case_files, check_one_alert, replay, text,
 };
-use lanner_tests::{TempDir, lanner};
+use lanner_tests::{TempDir, lanner, run_lanner};
 use serde_json::Value;
 use std::{
     collections::BTreeSet,
@@ -60,22 +60,10 @@ struct Case {
 }
 
 fn load_cases() -> Vec<Case> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(CASES)
-        .unwrap_or_else(|e| panic!("{CASES} cannot be read: {e}"))
-        .map(|entry| entry.expect("a directory entry").path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
-        .collect();
-    files.sort();
-    assert!(!files.is_empty(), "no case in {CASES}");
-    files
-        .iter()
-        .map(|path| {
-            let file = path.file_name().unwrap().to_string_lossy().into_owned();
-            let raw = std::fs::read_to_string(path).expect("a case file is readable");
-            let value: Value = serde_json::from_str(&raw)
-                .unwrap_or_else(|e| panic!("{file} is not valid JSON: {e}"));
+    case_files(CASES)
+        .into_iter()
+        .map(|(file, value)| {
             let rule = text(&value, "rule", &file);
-            assert_eq!(file, format!("{}.json", slug(&rule)), "case file name");
             let mut fires = vec![Fire {
                 why: "fire".to_string(),
                 output: text(&value, "output", &file),
@@ -125,16 +113,6 @@ fn rules_file() -> PathBuf {
     path
 }
 
-/// Runs `lanner` with `args`; returns (success, stdout, stderr).
-fn run(args: &[&std::ffi::OsStr]) -> (bool, String, String) {
-    let out = lanner().args(args).output().expect("lanner runs");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 /// The k8s_audit rules `rules list` shows, as `priority<TAB>name` lines, with
 /// ` (disabled)` after a disabled rule; `rules` is `-r` files, or none for the
 /// built-ins.
@@ -172,7 +150,8 @@ fn check_fired(case: &Case, fire: &Fire, alerts: &[Value]) -> Result<(), String>
 #[test]
 fn the_file_validates_with_no_error_and_no_warning() {
     let rules = rules_file();
-    let (ok, stdout, stderr) = run(&["rules".as_ref(), "validate".as_ref(), rules.as_os_str()]);
+    let (ok, stdout, stderr) =
+        run_lanner(&["rules".as_ref(), "validate".as_ref(), rules.as_os_str()]);
     assert!(ok, "{stdout}{stderr}");
     assert_eq!(
         stdout.trim_end(),
@@ -183,7 +162,7 @@ fn the_file_validates_with_no_error_and_no_warning() {
 
 #[test]
 fn the_built_in_copy_validates_cleanly_next_to_the_syscall_rules() {
-    let (ok, stdout, stderr) = run(&["rules".as_ref(), "validate".as_ref()]);
+    let (ok, stdout, stderr) = run_lanner(&["rules".as_ref(), "validate".as_ref()]);
     assert!(ok, "{stdout}{stderr}");
     assert!(
         stdout.lines().any(|line| line == format!("{BUILT_IN}: Ok")),
@@ -204,7 +183,7 @@ fn the_file_loads_together_with_falcos_k8s_audit_rules() {
         falco.display()
     );
     let rules = rules_file();
-    let (ok, stdout, stderr) = run(&[
+    let (ok, stdout, stderr) = run_lanner(&[
         "rules".as_ref(),
         "validate".as_ref(),
         falco.as_os_str(),

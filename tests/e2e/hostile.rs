@@ -325,12 +325,7 @@ fn a_faulting_plugin_source_does_not_stop_the_other_sources_of_a_run() {
         .arg("-c")
         .arg(&config);
     let running = lanner_tests::Running::spawn(command, "webhook listening on");
-    let url = running
-        .ready_line
-        .split_whitespace()
-        .last()
-        .expect("the ready line ends with the URL")
-        .to_string();
+    let url = running.ready_url();
     let post = |user: &str| {
         let event = serde_json::json!({
             "kind": "Event", "apiVersion": "audit.k8s.io/v1", "auditID": format!("id-{user}"),

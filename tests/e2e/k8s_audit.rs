@@ -13,7 +13,8 @@
 //! unavoidably satisfies too) and a `note` explaining a fixture choice.
 
 use crate::k8s_cases::{
-    Expected, assert_no_failures, audit_event, check_one_alert, replay, run_k8s_audit, slug, text,
+    Expected, assert_no_failures, audit_event, case_files, check_one_alert, replay, run_k8s_audit,
+    text,
 };
 use lanner_tests::{Running, TempDir, lanner};
 use serde_json::{Value, json};
@@ -84,22 +85,10 @@ impl Case {
 }
 
 fn load_cases() -> Vec<Case> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(CASES)
-        .unwrap_or_else(|e| panic!("{CASES} cannot be read: {e}"))
-        .map(|entry| entry.expect("a directory entry").path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
-        .collect();
-    files.sort();
-    assert!(!files.is_empty(), "no case in {CASES}");
-    files
-        .iter()
-        .map(|path| {
-            let file = path.file_name().unwrap().to_string_lossy().into_owned();
-            let raw = std::fs::read_to_string(path).expect("a case file is readable");
-            let value: Value = serde_json::from_str(&raw)
-                .unwrap_or_else(|e| panic!("{file} is not valid JSON: {e}"));
+    case_files(CASES)
+        .into_iter()
+        .map(|(file, value)| {
             let rule = text(&value, "rule", &file);
-            assert_eq!(file, format!("{}.json", slug(&rule)), "case file name");
             let expect = match value.get("cannot_fire") {
                 None => Expect::Fires(text(&value, "output", &file)),
                 Some(_) => Expect::CannotFire {
@@ -306,13 +295,8 @@ impl Webhook {
         let mut command = run_k8s_audit(&[&rules_file()]);
         command.args(["--webhook-listen", "127.0.0.1:0"]);
         let running = Running::spawn(command, "k8s_audit webhook listening on");
-        let url = running
-            .ready_line
-            .split_whitespace()
-            .last()
-            .filter(|url| url.starts_with("http://") && url.ends_with("/k8s-audit"))
-            .unwrap_or_else(|| panic!("no URL in the ready line: {}", running.ready_line))
-            .to_string();
+        let url = running.ready_url();
+        assert!(url.ends_with("/k8s-audit"), "{url}");
         let agent = Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(ALERT_WAIT))

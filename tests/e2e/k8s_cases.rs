@@ -35,6 +35,30 @@ pub fn audit_event(event: &Value, what: &str, file: &str) -> Value {
     event.clone()
 }
 
+/// Every case file of `dir` as (file name, contents), in name order, after
+/// checking each is named after its rule; panics naming the file otherwise.
+pub fn case_files(dir: &str) -> Vec<(String, Value)> {
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{dir} cannot be read: {e}"))
+        .map(|entry| entry.expect("a directory entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no case in {dir}");
+    files
+        .iter()
+        .map(|path| {
+            let file = path.file_name().unwrap().to_string_lossy().into_owned();
+            let raw = std::fs::read_to_string(path).expect("a case file is readable");
+            let value: Value = serde_json::from_str(&raw)
+                .unwrap_or_else(|e| panic!("{file} is not valid JSON: {e}"));
+            let rule = text(&value, "rule", &file);
+            assert_eq!(file, format!("{}.json", slug(&rule)), "case file name");
+            (file, value)
+        })
+        .collect()
+}
+
 /// The alert a case expects.
 pub struct Expected<'a> {
     /// The case file, for messages.

@@ -1,6 +1,6 @@
 //! `lanner rules validate|list|describe` and `lanner fields`, as an operator runs them.
 
-use lanner_tests::{TempDir, lanner};
+use lanner_tests::{TempDir, run_lanner};
 use std::path::PathBuf;
 
 fn falco(file: &str) -> PathBuf {
@@ -15,19 +15,10 @@ fn falco(file: &str) -> PathBuf {
     path
 }
 
-fn run(args: &[&std::ffi::OsStr]) -> (bool, String, String) {
-    let out = lanner().args(args).output().expect("lanner runs");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 fn validate(files: &[PathBuf]) -> (bool, String) {
     let mut args: Vec<&std::ffi::OsStr> = vec!["rules".as_ref(), "validate".as_ref()];
     args.extend(files.iter().map(|f| f.as_os_str()));
-    let (ok, stdout, _) = run(&args);
+    let (ok, stdout, _) = run_lanner(&args);
     (ok, stdout)
 }
 
@@ -69,7 +60,7 @@ fn the_official_k8s_audit_rules_validate_with_the_built_in_plugins() {
     // Without the json plugin the file's requirement is not met.
     let dir = TempDir::new("k8s-no-json");
     let config = dir.write("lanner.yaml", "load_plugins: [k8saudit]\n");
-    let (ok, stdout, _) = run(&[
+    let (ok, stdout, _) = run_lanner(&[
         "rules".as_ref(),
         "validate".as_ref(),
         "-c".as_ref(),
@@ -136,7 +127,7 @@ fn validate_reports_yaml_syntax_and_missing_files() {
     let (ok, stdout) = validate(std::slice::from_ref(&broken));
     assert!(!ok);
     assert!(stdout.contains("LOAD_ERR_YAML_PARSE"), "{stdout}");
-    let (ok, _, stderr) = run(&[
+    let (ok, _, stderr) = run_lanner(&[
         "rules".as_ref(),
         "validate".as_ref(),
         "/nonexistent/rules.yaml".as_ref(),
@@ -148,7 +139,7 @@ fn validate_reports_yaml_syntax_and_missing_files() {
 #[test]
 fn list_and_describe_show_the_loaded_rules() {
     let stable = falco("falco_rules.yaml");
-    let (ok, stdout, stderr) = run(&[
+    let (ok, stdout, stderr) = run_lanner(&[
         "rules".as_ref(),
         "list".as_ref(),
         "-r".as_ref(),
@@ -161,7 +152,7 @@ fn list_and_describe_show_the_loaded_rules() {
         "{stdout}"
     );
 
-    let (ok, stdout, stderr) = run(&[
+    let (ok, stdout, stderr) = run_lanner(&[
         "rules".as_ref(),
         "describe".as_ref(),
         "Terminal shell in container".as_ref(),
@@ -179,7 +170,7 @@ fn list_and_describe_show_the_loaded_rules() {
         "{stdout}"
     );
 
-    let (ok, _, stderr) = run(&[
+    let (ok, _, stderr) = run_lanner(&[
         "rules".as_ref(),
         "describe".as_ref(),
         "No such rule".as_ref(),
@@ -192,7 +183,7 @@ fn list_and_describe_show_the_loaded_rules() {
 
 #[test]
 fn the_builtin_rules_load_by_default() {
-    let (ok, stdout, stderr) = run(&["rules".as_ref(), "validate".as_ref()]);
+    let (ok, stdout, stderr) = run_lanner(&["rules".as_ref(), "validate".as_ref()]);
     assert!(ok, "{stdout}{stderr}");
     assert!(
         stdout.contains("<built-in>/lanner_syscall_rules.yaml: Ok"),
@@ -202,7 +193,7 @@ fn the_builtin_rules_load_by_default() {
 
 #[test]
 fn fields_lists_each_source_table() {
-    let (ok, stdout, _) = run(&["fields".as_ref(), "--source".as_ref(), "syscall".as_ref()]);
+    let (ok, stdout, _) = run_lanner(&["fields".as_ref(), "--source".as_ref(), "syscall".as_ref()]);
     assert!(ok);
     assert!(stdout.starts_with("source: syscall"), "{stdout}");
     for field in [
@@ -214,7 +205,7 @@ fn fields_lists_each_source_table() {
     ] {
         assert!(stdout.contains(field), "{field} missing from:\n{stdout}");
     }
-    let (ok, _, stderr) = run(&["fields".as_ref(), "--source".as_ref(), "nope".as_ref()]);
+    let (ok, _, stderr) = run_lanner(&["fields".as_ref(), "--source".as_ref(), "nope".as_ref()]);
     assert!(!ok);
     assert!(
         stderr.contains("unknown source `nope`; known: syscall"),

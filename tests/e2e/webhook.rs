@@ -61,12 +61,7 @@ fn start(config: &str) -> Webhook {
         .arg("-c")
         .arg(&config);
     let running = Running::spawn(command, "webhook listening on");
-    let url = running
-        .ready_line
-        .split_whitespace()
-        .last()
-        .expect("the ready line ends with the URL")
-        .to_string();
+    let url = running.ready_url();
     Webhook {
         running,
         url,

@@ -55,6 +55,16 @@ pub fn lanner() -> Command {
     command
 }
 
+/// Runs `lanner` with `args` to completion; returns (success, stdout, stderr).
+pub fn run_lanner(args: &[&std::ffi::OsStr]) -> (bool, String, String) {
+    let out = lanner().args(args).output().expect("lanner runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// Asserts the tests run as root, which the kernel tests need (CI runs as root).
 pub fn require_root() {
     // SAFETY: geteuid has no preconditions.
@@ -114,6 +124,16 @@ impl Running {
             errors,
             ready_line,
         }
+    }
+
+    /// The URL that ends the ready line (`... listening on http://host:port/path`).
+    pub fn ready_url(&self) -> String {
+        self.ready_line
+            .split_whitespace()
+            .last()
+            .filter(|url| url.starts_with("http://") || url.starts_with("https://"))
+            .unwrap_or_else(|| panic!("no URL at the end of the ready line: {}", self.ready_line))
+            .to_string()
     }
 
     /// Sends SIGTERM and waits (up to 20 s) for a clean exit; returns the
