@@ -1,18 +1,32 @@
-//! The decoded form of a probe record, as the rest of Lanner sees it.
+//! The decoded form of probe records, as the rest of Lanner sees them, and
+//! the records a capture holds.
+//!
+//! The live reader turns ring-buffer records into [`SyscallEvent`]s and,
+//! where only the running system knows something (a `/proc` snapshot of a
+//! new process, the path of a cgroup id), adds a [`CaptureRecord`] carrying
+//! it. The state tables consume exactly this stream, live or replayed from a
+//! capture file, so a replay reaches the same state and the same alerts.
+
+use crate::state::{ProcessInfo, UserDb};
+use serde::{Deserialize, Serialize};
 
 /// One event from the syscall source.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyscallEvent {
     /// Wall-clock time of the event, nanoseconds since the Unix epoch.
     pub ts_ns: u64,
-    /// Thread-group id (the process id).
+    /// The CPU the probe ran on.
+    pub cpu: u16,
+    /// Thread-group id (the process id), as the host's pid namespace sees it.
     pub pid: u32,
-    /// Thread id.
+    /// Thread id, as the host's pid namespace sees it.
     pub tid: u32,
     /// Real user id.
     pub uid: u32,
     /// Real group id.
     pub gid: u32,
+    /// The thread's cgroup (v2) id, 0 when unknown; [`CaptureRecord::Cgroup`] names it.
+    pub cgroup_id: u64,
     /// The thread's command name (`comm`), at most 15 bytes.
     pub comm: String,
     /// What happened.
@@ -20,8 +34,19 @@ pub struct SyscallEvent {
 }
 
 /// What kind of event this is, with the data specific to it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EventDetail {
+    /// A syscall returned (failed execs included; successful ones are [`EventDetail::Exec`]).
+    Syscall(SyscallExit),
+    /// execve/execveat was entered: the arguments and environment as the
+    /// caller passed them, captured before the old image is gone. The
+    /// [`EventDetail::Exec`] that follows on success (same thread) uses them.
+    ExecArgs {
+        /// `argv`, bounded in count and length by the probe.
+        argv: Vec<String>,
+        /// `envp`, bounded likewise.
+        env: Vec<String>,
+    },
     /// A successful execve/execveat: the process now runs `filename`.
     Exec {
         /// The file the kernel executed, as given to execve (not canonicalised).
@@ -29,25 +54,69 @@ pub enum EventDetail {
         /// The thread id before exec (differs when a non-leader thread execs).
         old_tid: u32,
     },
-    /// Any other syscall return (including failed execs).
-    SyscallExit {
-        /// x86-64 syscall number.
-        nr: u64,
-        /// Return value; negative errno on failure.
-        ret: i64,
-        /// Raw argument registers.
-        args: [u64; 6],
-        /// The path argument, for syscalls that take one.
-        path: Option<String>,
+    /// The current thread created a task (`sched_process_fork`): a process,
+    /// or a thread when the child's first event shows it shares a thread group.
+    Fork {
+        /// The child's thread id, as the host sees it.
+        child_tid: u32,
+    },
+    /// The current thread exited (`sched_process_exit`).
+    Exit,
+}
+
+/// A syscall's return, with the argument registers and the user memory the
+/// probe copied for the arguments that point at it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyscallExit {
+    /// x86-64 syscall number.
+    pub nr: u64,
+    /// Return value; negative errno on failure.
+    pub ret: i64,
+    /// Raw argument registers.
+    pub args: [u64; 6],
+    /// Copied user memory, by argument position: the string a path argument
+    /// points at (without its NUL), the bytes of a socket address, the first
+    /// bytes of an I/O buffer. `None` for arguments not copied or unreadable.
+    pub memory: [Option<Vec<u8>>; 6],
+}
+
+/// One record of the syscall stream: what the state tables consume, and
+/// what a capture file holds, in order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CaptureRecord {
+    /// A probe event.
+    Event(SyscallEvent),
+    /// What `/proc` said about a process: at start for every process, and
+    /// after an exec or fork when the process could still be read.
+    Process(ProcessInfo),
+    /// The path of a cgroup (v2) id, from the cgroup filesystem.
+    Cgroup {
+        /// The id events carry in [`SyscallEvent::cgroup_id`].
+        id: u64,
+        /// Its path below the cgroup v2 root, e.g. `/docker/<64 hex>`.
+        path: String,
+    },
+    /// The users and groups of the host (`container: None`) or of a container
+    /// (its own `/etc/passwd` and `/etc/group`).
+    Users {
+        /// The container's short id, `None` for the host.
+        container: Option<String>,
+        /// Its users and groups.
+        db: UserDb,
     },
 }
 
 impl SyscallEvent {
-    /// The Falco event type name (`evt.type`): `execve` for execs, else the syscall's name.
-    pub fn evt_type(&self) -> &'static str {
+    /// The Falco event type name (`evt.type`): `execve` for execs, the
+    /// syscall's name for syscalls, `procexit` for a thread's exit; `None` for
+    /// the records that only feed the state tables (exec arguments, forks),
+    /// which rules never see.
+    pub fn evt_type(&self) -> Option<&'static str> {
         match &self.detail {
-            EventDetail::Exec { .. } => "execve",
-            EventDetail::SyscallExit { nr, .. } => crate::syscalls::name(*nr).unwrap_or("unknown"),
+            EventDetail::Exec { .. } => Some("execve"),
+            EventDetail::Exit => Some("procexit"),
+            EventDetail::Syscall(exit) => Some(crate::syscalls::name(exit.nr).unwrap_or("unknown")),
+            EventDetail::ExecArgs { .. } | EventDetail::Fork { .. } => None,
         }
     }
 }

@@ -11,5 +11,5 @@ pub mod probe;
 pub mod state;
 pub mod syscalls;
 
-pub use event::{EventDetail, SyscallEvent};
+pub use event::{CaptureRecord, EventDetail, SyscallEvent, SyscallExit};
 pub use probe::{ProbeConfig, ProbeError, ProbeStats, SyscallProbe};

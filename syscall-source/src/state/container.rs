@@ -12,7 +12,7 @@
 pub const HOST: &str = "host";
 
 /// Which runtime's cgroup layout matched.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Runtime {
     /// Not in a container.
     Host,
@@ -40,7 +40,7 @@ impl Runtime {
 }
 
 /// A process's container.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Container {
     /// The short id (12 hex digits), or `host`.
     pub id: String,

@@ -8,7 +8,7 @@ use std::{
 };
 
 /// What `/proc/PID` says about one process.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ProcessInfo {
     /// Process id (thread-group id).
     pub pid: u32,
@@ -39,7 +39,7 @@ pub struct ProcessInfo {
 }
 
 /// The fields of `/proc/PID/stat` the table needs.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Stat {
     /// The command name, between the parentheses.
     pub comm: String,

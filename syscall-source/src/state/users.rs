@@ -5,7 +5,7 @@
 use std::{collections::HashMap, path::Path};
 
 /// One `passwd` entry.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct User {
     /// Login name.
     pub name: String,
@@ -18,7 +18,7 @@ pub struct User {
 }
 
 /// One `group` entry.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Group {
     /// Group name.
     pub name: String,
@@ -27,7 +27,7 @@ pub struct Group {
 }
 
 /// The users and groups of one root file system.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct UserDb {
     users: HashMap<u32, User>,
     groups: HashMap<u32, Group>,
