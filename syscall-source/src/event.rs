@@ -77,6 +77,7 @@ pub struct SyscallExit {
     /// Copied user memory, by argument position: the string a path argument
     /// points at (without its NUL), the bytes of a socket address, the first
     /// bytes of an I/O buffer. `None` for arguments not copied or unreadable.
+    #[serde(with = "memory_text")]
     pub memory: [Option<Vec<u8>>; 6],
 }
 
@@ -118,5 +119,56 @@ impl SyscallEvent {
             EventDetail::Syscall(exit) => Some(crate::syscalls::name(exit.nr).unwrap_or("unknown")),
             EventDetail::ExecArgs { .. } | EventDetail::Fork { .. } => None,
         }
+    }
+}
+
+/// Copied user memory in a capture file: text where it is UTF-8 (paths, the
+/// usual case, stay readable), else the list of byte values.
+mod memory_text {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(untagged)]
+    enum Bytes {
+        Text(String),
+        Raw(Vec<u8>),
+    }
+
+    impl From<&Vec<u8>> for Bytes {
+        fn from(bytes: &Vec<u8>) -> Self {
+            match std::str::from_utf8(bytes) {
+                Ok(text) => Bytes::Text(text.to_owned()),
+                Err(_) => Bytes::Raw(bytes.clone()),
+            }
+        }
+    }
+
+    pub fn serialize<S: Serializer>(
+        memory: &[Option<Vec<u8>>; 6],
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        let encoded: Vec<Option<Bytes>> =
+            memory.iter().map(|m| m.as_ref().map(Bytes::from)).collect();
+        encoded.serialize(serializer)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<[Option<Vec<u8>>; 6], D::Error> {
+        let decoded: Vec<Option<Bytes>> = Vec::deserialize(deserializer)?;
+        if decoded.len() != 6 {
+            return Err(serde::de::Error::invalid_length(
+                decoded.len(),
+                &"6 arguments",
+            ));
+        }
+        let mut memory: [Option<Vec<u8>>; 6] = Default::default();
+        for (slot, bytes) in memory.iter_mut().zip(decoded) {
+            *slot = bytes.map(|b| match b {
+                Bytes::Text(text) => text.into_bytes(),
+                Bytes::Raw(raw) => raw,
+            });
+        }
+        Ok(memory)
     }
 }

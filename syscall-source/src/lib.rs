@@ -4,9 +4,11 @@
 //! raw ring-buffer records, [`decode`] turns each record into a
 //! [`SyscallEvent`], and the host's engine consumes the events.
 
+pub mod capture;
 pub mod decode;
 pub mod event;
 pub mod fields;
+pub mod live;
 pub mod probe;
 pub mod state;
 pub mod syscalls;

@@ -1,0 +1,154 @@
+//! The live syscall stream: the probe's events plus what only the running
+//! system can tell about them, as [`CaptureRecord`]s.
+//!
+//! The state tables and capture files consume the same records, so a replay
+//! of what this module produced reaches the same state. What it adds to the
+//! probe's events:
+//! - at start, a `/proc` snapshot of every process and the host's users;
+//! - before the first event of a cgroup, that cgroup's path;
+//! - after an exec, a fresh `/proc` snapshot of the process when it is still
+//!   running the image the exec installed;
+//! - the users of each container the first time one of its processes is seen.
+//!
+//! The probe is attached before `/proc` is read, so no process can start in
+//! between unseen.
+
+mod cgroups;
+
+use crate::{
+    CaptureRecord, EventDetail, SyscallEvent,
+    probe::{ProbeConfig, ProbeError, ProbeStats, SyscallProbe},
+    state::{UserDb, container_of, procfs},
+};
+use cgroups::CgroupPaths;
+use std::{collections::HashSet, path::PathBuf, time::Duration};
+
+/// The probe plus the enrichment that turns its events into capture records.
+pub struct LiveSource {
+    probe: SyscallProbe,
+    proc_root: PathBuf,
+    cgroups: CgroupPaths,
+    containers_with_users: HashSet<String>,
+    pending: Vec<CaptureRecord>,
+    events: Vec<SyscallEvent>,
+}
+
+impl LiveSource {
+    /// Loads and attaches the probe, then takes the start-up snapshot, which
+    /// the first call to [`LiveSource::next_batch`] returns.
+    pub fn start(config: &ProbeConfig) -> Result<Self, ProbeError> {
+        let probe = SyscallProbe::load(config)?;
+        let proc_root = PathBuf::from("/proc");
+        let mut source = Self {
+            probe,
+            cgroups: CgroupPaths::discover(),
+            proc_root,
+            containers_with_users: HashSet::new(),
+            pending: Vec::new(),
+            events: Vec::new(),
+        };
+        source.pending.push(CaptureRecord::Users {
+            container: None,
+            db: UserDb::load(std::path::Path::new("/")),
+        });
+        for process in procfs::scan(&source.proc_root).unwrap_or_default() {
+            if let Some(users) = source.container_users(process.pid, &process.container.id) {
+                source.pending.push(users);
+            }
+            source.pending.push(CaptureRecord::Process(process));
+        }
+        Ok(source)
+    }
+
+    /// Appends the next records to `out`, waiting up to `timeout` for events.
+    pub fn next_batch(
+        &mut self,
+        timeout: Duration,
+        out: &mut Vec<CaptureRecord>,
+    ) -> Result<(), ProbeError> {
+        out.append(&mut self.pending);
+        self.events.clear();
+        let wait = if out.is_empty() {
+            timeout
+        } else {
+            Duration::ZERO
+        };
+        self.probe.poll(wait, &mut self.events)?;
+        let events = std::mem::take(&mut self.events);
+        for event in &events {
+            self.enrich(event, out);
+        }
+        self.events = events;
+        Ok(())
+    }
+
+    /// The probe's counters.
+    pub fn stats(&self) -> Result<ProbeStats, ProbeError> {
+        self.probe.stats()
+    }
+
+    /// The probe, e.g. to change which syscalls it reports.
+    pub fn probe_mut(&mut self) -> &mut SyscallProbe {
+        &mut self.probe
+    }
+
+    fn enrich(&mut self, event: &SyscallEvent, out: &mut Vec<CaptureRecord>) {
+        if event.cgroup_id != 0
+            && let Some(path) = self.cgroups.first_sight(event.cgroup_id)
+        {
+            let container = container_of(&path);
+            out.push(CaptureRecord::Cgroup {
+                id: event.cgroup_id,
+                path,
+            });
+            if let Some(users) = self.container_users(event.pid, &container.id) {
+                out.push(users);
+            }
+        }
+        out.push(CaptureRecord::Event(event.clone()));
+        if let EventDetail::Exec { filename, .. } = &event.detail
+            && let Ok(process) = procfs::read_process(&self.proc_root, event.pid)
+            && runs_image(&process.comm, filename)
+        {
+            out.push(CaptureRecord::Process(process));
+        }
+    }
+
+    /// The users of a container not seen before (read through the process's root).
+    fn container_users(&mut self, pid: u32, container_id: &str) -> Option<CaptureRecord> {
+        if container_id == crate::state::container::HOST
+            || !self.containers_with_users.insert(container_id.to_owned())
+        {
+            return None;
+        }
+        let root = self.proc_root.join(pid.to_string()).join("root");
+        Some(CaptureRecord::Users {
+            container: Some(container_id.to_owned()),
+            db: UserDb::load(&root),
+        })
+    }
+}
+
+/// Whether a process whose `comm` is `comm` still runs the image `filename`
+/// installed: the kernel names a process after the first 15 bytes of the
+/// file name it executed, so a later exec would show another name.
+fn runs_image(comm: &str, filename: &str) -> bool {
+    let base = filename.rsplit('/').next().unwrap_or(filename);
+    let name = &base.as_bytes()[..base.len().min(15)];
+    comm.as_bytes() == name
+}
+
+#[cfg(test)]
+mod tests {
+    use super::runs_image;
+
+    #[test]
+    fn a_snapshot_is_kept_only_for_the_image_the_exec_installed() {
+        assert!(runs_image("cat", "/usr/bin/cat"));
+        assert!(runs_image(
+            "a-very-long-nam",
+            "/opt/a-very-long-name-indeed"
+        ));
+        assert!(!runs_image("sh", "/usr/bin/cat"));
+    }
+}
