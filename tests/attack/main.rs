@@ -163,8 +163,10 @@ fn connect(address: &str) -> Result<(), String> {
     let address: SocketAddr = address
         .parse()
         .map_err(|e| format!("`{address}` is no IP:PORT: {e}"))?;
-    let listener = TcpListener::bind(address).map_err(|e| format!("listening on {address}: {e}"))?;
-    let stream = TcpStream::connect(address).map_err(|e| format!("connecting to {address}: {e}"))?;
+    let listener =
+        TcpListener::bind(address).map_err(|e| format!("listening on {address}: {e}"))?;
+    let stream =
+        TcpStream::connect(address).map_err(|e| format!("connecting to {address}: {e}"))?;
     let _ = listener.accept();
     drop(stream);
     Ok(())

@@ -9,4 +9,5 @@ mod plugins;
 mod rules;
 mod sdk_example;
 mod syscall;
+mod syscall_attacks;
 mod webhook;

@@ -161,6 +161,29 @@ impl Running {
         (status, errors)
     }
 
+    /// Waits up to `timeout` for a stdout line satisfying `wanted` and returns
+    /// every line read on the way, that line last.
+    pub fn lines_until(&self, timeout: Duration, wanted: impl Fn(&str) -> bool) -> Vec<String> {
+        let deadline = Instant::now() + timeout;
+        let mut seen = Vec::new();
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    let found = wanted(&line);
+                    seen.push(line);
+                    if found {
+                        return seen;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+        panic!(
+            "no matching line within {timeout:?}; lines seen:\n{}",
+            seen.join("\n")
+        );
+    }
+
     /// Waits up to `timeout` for a stdout line satisfying `wanted`.
     pub fn wait_for_line(&self, timeout: Duration, wanted: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + timeout;

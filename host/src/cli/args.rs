@@ -62,10 +62,17 @@ pub struct RunArgs {
     #[arg(long = "source", value_name = "SOURCE", default_value = "syscall")]
     pub sources: Vec<String>,
 
-    /// Replay a plugin source's payloads from FILE (`-` for standard input):
-    /// JSON documents, one per line or pretty-printed; then exit.
+    /// Replay recorded input for one source, then exit: a capture written by
+    /// `--record` for `--source syscall` (no root needed), or a plugin
+    /// source's payloads (`-` for standard input): JSON documents, one per
+    /// line or pretty-printed.
     #[arg(long, value_name = "FILE")]
     pub input: Option<PathBuf>,
+
+    /// Record what the syscall source captures (events and the process,
+    /// cgroup and user state they need) to FILE, for `--input` replays.
+    #[arg(long, value_name = "FILE", conflicts_with = "input")]
+    pub record: Option<PathBuf>,
 
     /// Listen address for webhook sources (e.g. `127.0.0.1:0`), overriding
     /// the host and port of the plugin's open parameters.

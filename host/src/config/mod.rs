@@ -37,6 +37,9 @@ pub struct Config {
     pub plugin_limits: LimitsConfig,
     /// `webhook`.
     pub webhook: WebhookConfig,
+    /// Ring buffer bytes per CPU for the syscall probe, from Falco's
+    /// `engine.modern_ebpf.buf_size_preset`.
+    pub syscall_ring_bytes_per_cpu: Option<u32>,
     /// Keys present in the file that Lanner ignores.
     pub ignored_keys: Vec<String>,
 }
@@ -159,6 +162,9 @@ impl Config {
                 "plugin_dir" => config.plugin_dir = Some(PathBuf::from(scalar()?)),
                 "plugin_limits" => config.plugin_limits = plugins::limits(value, &node_invalid)?,
                 "webhook" => config.webhook = plugins::webhook(value, &node_invalid)?,
+                "engine" => {
+                    config.syscall_ring_bytes_per_cpu = engine_buffer_size(value, &node_invalid)?
+                }
                 other => config.ignored_keys.push(other.to_string()),
             }
         }
@@ -166,9 +172,59 @@ impl Config {
     }
 }
 
+/// The ring buffer size Falco's `engine.modern_ebpf.buf_size_preset` names:
+/// preset 1 is 1 MiB and each next preset doubles it, up to 10 (512 MiB).
+fn engine_buffer_size(
+    engine: &yaml::Node,
+    invalid: &dyn Fn(&yaml::Node, String) -> ConfigError,
+) -> Result<Option<u32>, ConfigError> {
+    let Some(preset) = engine
+        .map()
+        .and_then(|entries| {
+            entries
+                .iter()
+                .find(|(k, _)| k.scalar() == Some("modern_ebpf"))
+        })
+        .and_then(|(_, modern)| modern.map())
+        .and_then(|entries| {
+            entries
+                .iter()
+                .find(|(k, _)| k.scalar() == Some("buf_size_preset"))
+                .map(|(_, v)| v)
+        })
+    else {
+        return Ok(None);
+    };
+    match preset.scalar().and_then(|t| t.parse::<u32>().ok()) {
+        Some(0) => Ok(Some(1 << 20)),
+        Some(n @ 1..=10) => Ok(Some((1u32 << 20) << (n - 1))),
+        _ => Err(invalid(
+            preset,
+            "engine.modern_ebpf.buf_size_preset must be a number from 0 to 10".into(),
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_falco_ring_buffer_presets() {
+        let config = |text: &str| Config::parse("c.yaml", text);
+        let size = |text: &str| config(text).unwrap().syscall_ring_bytes_per_cpu;
+        assert_eq!(
+            size("engine:\n  kind: modern_ebpf\n  modern_ebpf:\n    buf_size_preset: 4\n"),
+            Some(8 << 20)
+        );
+        assert_eq!(
+            size("engine:\n  modern_ebpf:\n    buf_size_preset: 1\n"),
+            Some(1 << 20)
+        );
+        assert_eq!(size("engine:\n  kind: modern_ebpf\n"), None);
+        let err = config("engine:\n  modern_ebpf:\n    buf_size_preset: 11\n").unwrap_err();
+        assert!(err.to_string().contains("c.yaml:3:"), "{err}");
+    }
 
     #[test]
     fn reads_the_keys_lanner_implements() {

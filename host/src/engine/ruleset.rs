@@ -197,6 +197,17 @@ impl Ruleset {
             .map_or(0, |(_, index)| index.all.len())
     }
 
+    /// The event types (indices into the source's table) at least one enabled
+    /// rule of `source` can match: what a source needs to produce.
+    pub fn event_types_with_rules(&self, source: SourceHandle) -> impl Iterator<Item = usize> + '_ {
+        self.sources
+            .get(source.0)
+            .into_iter()
+            .flat_map(|(_, index)| index.by_type.iter().enumerate())
+            .filter(|(_, rules)| !rules.is_empty())
+            .map(|(event_type, _)| event_type)
+    }
+
     /// Evaluates `event` of `source` and appends an alert per matching rule.
     /// Events whose type no rule indexes cost one lookup.
     pub fn process(

@@ -29,9 +29,13 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
             sources.push(source.clone());
         }
     }
-    let plugin_sources: Vec<&String> = sources.iter().filter(|s| *s != "syscall").collect();
-    if args.input.is_some() && plugin_sources.len() != 1 {
-        bail!("--input replays one plugin source; name it with --source (e.g. --source k8s_audit)");
+    if args.input.is_some() && sources.len() != 1 {
+        bail!(
+            "--input replays one source; name it with --source (e.g. --source syscall for a capture, --source k8s_audit for audit events)"
+        );
+    }
+    if args.record.is_some() && !sources.iter().any(|s| s == "syscall") {
+        bail!("--record writes what the syscall source captures; add --source syscall");
     }
     let plugins = Plugins::load(&config, &args.setup.plugin_dirs)?;
     let rule_paths = if args.rules.files.is_empty() {
@@ -82,7 +86,12 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         let hostname = hostname.clone();
         let stop = shutdown.clone();
         let job: Box<dyn FnOnce() -> anyhow::Result<()> + Send> = if source == "syscall" {
-            Box::new(move || syscall::run(&ruleset, &sink, &stop, &hostname))
+            let setup = syscall::SyscallRun {
+                input: args.input.clone(),
+                record: args.record.clone(),
+                ring_bytes_per_cpu: config.syscall_ring_bytes_per_cpu,
+            };
+            Box::new(move || setup.run(&ruleset, &sink, &stop, &hostname))
         } else {
             let setup = plugin::PluginRun {
                 source: source.clone(),

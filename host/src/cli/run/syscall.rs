@@ -1,63 +1,255 @@
-//! The syscall source in a run: attach the probe, evaluate every event.
+//! The syscall source in a run: live from the probe (optionally recorded to
+//! a capture file) or replayed from a capture; every record goes through the
+//! state tables, every event through the rules.
 
 use super::{shutdown::Shutdown, sink::AlertSink};
 use crate::{
     engine::{Ruleset, eval::EventContext},
-    sources::syscall::{EventTypes, SyscallView},
+    sources::syscall::{
+        EventTypes, SyscallView, drops::DropMonitor, interest::syscalls_to_capture,
+    },
 };
 use anyhow::Context;
-use lanner_syscall_source::{ProbeConfig, SyscallProbe, syscalls};
-use std::time::Duration;
+use lanner_syscall_source::{
+    CaptureRecord, ProbeConfig,
+    capture::{CaptureHeader, CaptureReader, CaptureWriter},
+    live::LiveSource,
+    state::SystemState,
+};
+use std::{
+    path::PathBuf,
+    time::{Duration, Instant},
+};
 
-/// Runs the syscall source until `shutdown`.
-pub fn run(
+/// How often the probe's drop counters are checked.
+const DROP_CHECK: Duration = Duration::from_secs(1);
+/// At most one drop alert per this interval.
+const DROP_ALERT_INTERVAL: Duration = Duration::from_secs(30);
+/// Records handled per replay batch.
+const REPLAY_BATCH: usize = 4096;
+
+/// What the syscall source of a run reads and writes.
+#[derive(Clone, Debug, Default)]
+pub struct SyscallRun {
+    /// Replay this capture instead of capturing live.
+    pub input: Option<PathBuf>,
+    /// Write what is captured live to this capture file.
+    pub record: Option<PathBuf>,
+    /// Ring buffer bytes per CPU (`None`: the probe's default).
+    pub ring_bytes_per_cpu: Option<u32>,
+}
+
+/// Per-run evaluation state shared by the live and replay loops.
+struct Evaluator<'r> {
+    ruleset: &'r Ruleset,
+    source: crate::engine::SourceHandle,
+    types: EventTypes,
+    state: SystemState,
+    context: EventContext,
+    hostname: String,
+    alerts: Vec<crate::engine::output::Alert>,
+}
+
+impl<'r> Evaluator<'r> {
+    fn new(ruleset: &'r Ruleset, hostname: &str, start_ns: u64) -> anyhow::Result<Self> {
+        let source = ruleset
+            .source("syscall")
+            .context("the syscall source is not registered")?;
+        let types = EventTypes::new(
+            ruleset
+                .registry()
+                .event_types("syscall")
+                .unwrap_or_default(),
+        );
+        Ok(Self {
+            ruleset,
+            source,
+            types,
+            state: SystemState::new(),
+            context: EventContext {
+                number: 0,
+                source: "syscall".into(),
+                hostname: hostname.to_string(),
+                start_ns,
+            },
+            hostname: hostname.to_string(),
+            alerts: Vec::new(),
+        })
+    }
+
+    /// Applies one record to the state and evaluates it when it is an event rules see.
+    fn handle(&mut self, record: &CaptureRecord) {
+        let event = match record {
+            CaptureRecord::Event(event) => event.evt_type().map(|t| (t, event.ts_ns)),
+            _ => None,
+        };
+        let Some(view) = self.state.apply(record) else {
+            return;
+        };
+        let Some((evt_type, ts_ns)) = event else {
+            return;
+        };
+        self.context.number += 1;
+        let view = SyscallView::new(view, evt_type, ts_ns, &self.types);
+        self.ruleset.process(
+            self.source,
+            &view,
+            &self.context,
+            &self.hostname,
+            &mut self.alerts,
+        );
+    }
+
+    /// Hands the alerts gathered so far to `sink`; false when the run should stop.
+    fn flush(&mut self, sink: &AlertSink) -> bool {
+        let keep_going = self.alerts.is_empty() || sink.emit(&self.alerts);
+        self.alerts.clear();
+        keep_going
+    }
+}
+
+impl SyscallRun {
+    /// Runs the syscall source until `shutdown` (live) or the end of the capture (replay).
+    pub fn run(
+        &self,
+        ruleset: &Ruleset,
+        sink: &AlertSink,
+        shutdown: &Shutdown,
+        hostname: &str,
+    ) -> anyhow::Result<()> {
+        match &self.input {
+            Some(path) => replay(path, ruleset, sink, shutdown),
+            None => self.live(ruleset, sink, shutdown, hostname),
+        }
+    }
+
+    fn live(
+        &self,
+        ruleset: &Ruleset,
+        sink: &AlertSink,
+        shutdown: &Shutdown,
+        hostname: &str,
+    ) -> anyhow::Result<()> {
+        let start_ns = now_ns();
+        let mut evaluator = Evaluator::new(ruleset, hostname, start_ns)?;
+        let mut config = ProbeConfig {
+            syscalls: syscalls_to_capture(ruleset, evaluator.source, "syscall"),
+            ..ProbeConfig::default()
+        };
+        if let Some(bytes) = self.ring_bytes_per_cpu {
+            config.ring_bytes_per_cpu = bytes;
+        }
+        let syscall_count = config.syscalls.len();
+        let mut live = LiveSource::start(&config).context("starting the syscall source")?;
+        let mut recorder = match &self.record {
+            Some(path) => Some(
+                CaptureWriter::create(path, &CaptureHeader::new(hostname, start_ns))
+                    .context("opening the capture file")?,
+            ),
+            None => None,
+        };
+        eprintln!(
+            "lanner: syscall source attached; {} rules enabled; capturing {syscall_count} syscalls; printing alerts (Ctrl-C to stop)",
+            ruleset.enabled_rules(evaluator.source)
+        );
+        let mut drops = DropMonitor::new(DROP_ALERT_INTERVAL.as_nanos() as u64);
+        let mut last_check = Instant::now();
+        let mut records = Vec::new();
+        while !shutdown.is_set() {
+            records.clear();
+            live.next_batch(Duration::from_millis(50), &mut records)
+                .context("reading the syscall source")?;
+            for record in &records {
+                if let Some(writer) = recorder.as_mut() {
+                    writer.write(record).context("recording")?;
+                }
+                evaluator.handle(record);
+            }
+            if last_check.elapsed() >= DROP_CHECK {
+                last_check = Instant::now();
+                let stats = live.stats().context("reading the probe's counters")?;
+                if let Some(alert) = drops.check(&stats, now_ns(), hostname) {
+                    evaluator.alerts.push(alert);
+                }
+                if let Some(writer) = recorder.as_mut() {
+                    writer.flush().context("recording")?;
+                }
+            }
+            if !evaluator.flush(sink) {
+                break;
+            }
+        }
+        let stats = live.stats().context("reading the probe's counters")?;
+        if let Some(alert) = drops.check(&stats, now_ns(), hostname) {
+            evaluator.alerts.push(alert);
+            evaluator.flush(sink);
+        }
+        let per_cpu: Vec<String> = stats
+            .per_cpu
+            .iter()
+            .enumerate()
+            .map(|(cpu, c)| format!("cpu{cpu}: {} events, {} dropped", c.events, c.drops))
+            .collect();
+        eprintln!(
+            "lanner: syscall source: {} events, {} dropped, {} undecodable ({})",
+            stats.events,
+            stats.drops,
+            stats.decode_errors,
+            per_cpu.join("; ")
+        );
+        if let Some(mut writer) = recorder {
+            writer.flush().context("recording")?;
+            eprintln!(
+                "lanner: recorded {} records to {}",
+                writer.records(),
+                self.record
+                    .as_deref()
+                    .unwrap_or(std::path::Path::new(""))
+                    .display()
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Replays a capture through the state tables and the rules.
+fn replay(
+    path: &std::path::Path,
     ruleset: &Ruleset,
     sink: &AlertSink,
     shutdown: &Shutdown,
-    hostname: &str,
 ) -> anyhow::Result<()> {
-    let source = ruleset
-        .source("syscall")
-        .context("the syscall source is not registered")?;
-    let types = EventTypes::new(
-        ruleset
-            .registry()
-            .event_types("syscall")
-            .unwrap_or_default(),
-    );
-    let syscalls = ["execve", "execveat"]
-        .iter()
-        .filter_map(|name| syscalls::number(name))
-        .collect();
-    let mut probe =
-        SyscallProbe::load(&ProbeConfig { syscalls }).context("starting the syscall source")?;
-    eprintln!(
-        "lanner: syscall source attached; {} rules enabled; printing alerts (Ctrl-C to stop)",
-        ruleset.enabled_rules(source)
-    );
-    let mut context = EventContext {
-        number: 0,
-        source: "syscall".into(),
-        hostname: hostname.to_string(),
-        start_ns: now_ns(),
-    };
-    let mut events = Vec::new();
-    let mut alerts = Vec::new();
-    while !shutdown.is_set() {
-        events.clear();
-        probe
-            .poll(Duration::from_millis(100), &mut events)
-            .context("reading the syscall source")?;
-        alerts.clear();
-        for event in &events {
-            context.number += 1;
-            let view = SyscallView::new(event, &types);
-            ruleset.process(source, &view, &context, hostname, &mut alerts);
+    let reader = CaptureReader::open(path)?;
+    let header = reader.header().clone();
+    let mut evaluator = Evaluator::new(ruleset, &header.hostname, header.started_ns)?;
+    let (mut records, mut malformed) = (0u64, 0u64);
+    for item in reader {
+        match item {
+            Ok(record) => {
+                records += 1;
+                evaluator.handle(&record);
+            }
+            Err(err @ lanner_syscall_source::capture::ReadError::Record { .. }) => {
+                malformed += 1;
+                eprintln!("lanner: skipping: {err}");
+            }
+            Err(err) => return Err(err.into()),
         }
-        if !alerts.is_empty() && !sink.emit(&alerts) {
+        if records % REPLAY_BATCH as u64 == 0 && (!evaluator.flush(sink) || shutdown.is_set()) {
             return Ok(());
         }
     }
+    evaluator.flush(sink);
+    eprintln!(
+        "lanner: replayed {records} records from {} ({} events){}",
+        path.display(),
+        evaluator.context.number,
+        if malformed > 0 {
+            format!("; {malformed} malformed lines skipped")
+        } else {
+            String::new()
+        }
+    );
     Ok(())
 }
 
