@@ -462,3 +462,105 @@ fn bad_configurations_are_refused_clearly() {
         .is_err()
     );
 }
+
+#[test]
+fn long_paths_are_copied_whole_up_to_the_limit() {
+    let mut probe = load_probe(&["openat"]);
+    // 4095 bytes plus its NUL: PATH_MAX, the longest path the kernel accepts.
+    let long = format!("/{}", "a".repeat(4094));
+    let clong = c(&long);
+    let (pid, _) = in_child(|| unsafe {
+        libc::openat(libc::AT_FDCWD, clong.as_ptr(), libc::O_RDONLY);
+        0
+    });
+    let exit = syscall_of(&mut probe, pid, "openat");
+    assert!(exit.ret < 0);
+    assert_eq!(exit.memory[1].as_deref(), Some(long.as_bytes()));
+}
+
+#[test]
+fn accept_reports_the_peer_address() {
+    let mut probe = load_probe(&["accept", "accept4"]);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let listen_fd = std::os::fd::AsRawFd::as_raw_fd(&listener);
+    let addr = listener.local_addr().unwrap();
+    // The client stays open until the child has accepted.
+    let client = std::net::TcpStream::connect(addr).unwrap();
+    let client_port = client.local_addr().unwrap().port();
+    let (pid, code) = in_child(|| unsafe {
+        let mut peer: libc::sockaddr_in = std::mem::zeroed();
+        let mut len = size_of::<libc::sockaddr_in>() as libc::socklen_t;
+        let fd = libc::accept(listen_fd, (&raw mut peer).cast(), &mut len);
+        i32::from(fd < 0)
+    });
+    assert_eq!(code, 0);
+    let nr = |name| syscalls::number(name).unwrap();
+    let (events, at) = wait_for(&mut probe, "accept", |e| {
+        e.pid == pid
+            && matches!(&e.detail, EventDetail::Syscall(s) if s.nr == nr("accept") || s.nr == nr("accept4"))
+    });
+    let EventDetail::Syscall(exit) = &events[at].detail else {
+        unreachable!()
+    };
+    assert!(exit.ret >= 0);
+    let peer = exit.memory[1]
+        .as_deref()
+        .expect("the peer address is copied");
+    assert_eq!(peer.len(), size_of::<libc::sockaddr_in>());
+    assert_eq!(u16::from_be_bytes([peer[2], peer[3]]), client_port);
+    assert_eq!(&peer[4..8], &[127, 0, 0, 1]);
+    drop(client);
+}
+
+#[test]
+fn a_full_ring_counts_drops_by_kind() {
+    assert_eq!(unsafe { libc::geteuid() }, 0, "kernel tests need root");
+    let page = 4096;
+    let probe = SyscallProbe::load(&ProbeConfig {
+        syscalls: vec![syscalls::number("getppid").unwrap()],
+        ring_bytes_per_cpu: page,
+        ..ProbeConfig::default()
+    })
+    .expect("the probe loads with one-page rings");
+    // Nobody reads: a few hundred records overflow a one-page ring.
+    in_child(|| unsafe {
+        for _ in 0..500 {
+            libc::getppid();
+        }
+        0
+    });
+    let stats = probe.stats().unwrap();
+    assert!(stats.drops > 0, "{stats:?}");
+    assert!(stats.drops_by_kind.syscall_exit > 0, "{stats:?}");
+    assert_eq!(stats.drops, stats.drops_by_kind.total());
+    assert!(stats.events >= 500, "{stats:?}");
+}
+
+#[test]
+fn exec_arguments_are_bounded() {
+    let mut probe = load_probe(&[]);
+    // 40 arguments (more than the 32 pointers followed) and one env var longer
+    // than the 4 KiB of env text kept.
+    let args: Vec<String> = (0..39).map(|i| format!("arg{i}")).collect();
+    let mut child = std::process::Command::new("/bin/true")
+        .args(&args)
+        .env_clear()
+        .env("BIG", "x".repeat(5000))
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    assert!(child.wait().unwrap().success());
+    let (events, at) = wait_for(&mut probe, "exec arguments", |e| {
+        e.pid == pid && matches!(e.detail, EventDetail::ExecArgs { .. })
+    });
+    let EventDetail::ExecArgs { argv, env } = &events[at].detail else {
+        unreachable!()
+    };
+    assert_eq!(argv.len(), 32);
+    assert_eq!(argv[0], "/bin/true");
+    assert_eq!(argv[31], "arg30");
+    assert_eq!(env.len(), 1);
+    // 4096 bytes of text, the last of them the NUL the probe ends the cut string with.
+    assert_eq!(env[0].len(), 4095);
+    assert!(env[0].starts_with("BIG=xxx"));
+}
