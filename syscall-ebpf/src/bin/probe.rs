@@ -66,6 +66,7 @@ mod probe {
     #[btf_map]
     static RINGS: ArrayOfMaps<Ring, 1> = ArrayOfMaps::new();
 
+    /// One CPU's scratch buffer, where a record is assembled before it is sent.
     #[repr(C)]
     pub struct Scratch {
         bytes: [u8; SCRATCH_LEN],
