@@ -14,7 +14,8 @@ use std::{os::fd::AsRawFd, time::Duration};
 /// multiple of the page size.
 pub fn validate_size(bytes: u32) -> Result<(), ProbeError> {
     let page = page_size();
-    if !bytes.is_power_of_two() || (bytes as usize) < page || !(bytes as usize).is_multiple_of(page) {
+    if !bytes.is_power_of_two() || (bytes as usize) < page || !(bytes as usize).is_multiple_of(page)
+    {
         return Err(ProbeError::RingSize { bytes, page });
     }
     Ok(())
