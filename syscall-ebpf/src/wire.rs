@@ -1,18 +1,46 @@
-//! Records written by the probe into the ring buffer, and the maps' value types.
+//! Records the probe writes into its ring buffers, and the maps' value types.
 //!
 //! Every record starts with a [`RecordHeader`]; its `kind` says which record
-//! follows. Sizes are fixed so the probe can reserve ring space in one step.
+//! follows. Records with variable-size parts (copied user memory, exec
+//! arguments, the exec file name) have a fixed head followed by the bytes the
+//! head's length fields describe, back to back. A record is never larger than
+//! [`RECORD_LIMIT`]. All integers are little-endian (the probe's native order).
 
-/// Number of slots in the syscall interest table (x86-64 syscall numbers are below this).
+/// Number of slots in the syscall tables (x86-64 syscall numbers are below this).
 pub const SYSCALL_TABLE_SIZE: u32 = 512;
 
-/// Bytes reserved for a path or file name read from user or kernel memory.
-pub const MAX_PATH_LEN: usize = 4096;
+/// Most bytes copied for one argument: a path (without its NUL), a socket
+/// address, a fixed struct, or the captured part of an I/O buffer.
+pub const MAX_COPY_LEN: usize = 4096;
 
-/// Name of the ring buffer map the probe writes records into.
-pub const EVENTS_MAP: &str = "EVENTS";
-/// Name of the array map holding one interest flag per syscall number.
+/// Largest record the probe emits. Offsets into the scratch buffer are masked
+/// with `RECORD_LIMIT - 1`, so it must be a power of two.
+pub const RECORD_LIMIT: usize = 16 * 1024;
+
+/// Size of each CPU's scratch buffer. Twice [`RECORD_LIMIT`], so that a masked
+/// offset plus one [`MAX_COPY_LEN`] copy always stays inside the buffer, which
+/// is what lets the verifier accept variable offsets.
+pub const SCRATCH_LEN: usize = 2 * RECORD_LIMIT;
+
+/// Most `argv` (and, separately, `envp`) pointers an exec-arguments record follows.
+pub const MAX_EXEC_POINTERS: u32 = 32;
+
+/// Most bytes of `argv` text (and, separately, of `envp` text) in an
+/// exec-arguments record, NULs included. A string that does not fit is cut
+/// and ends the list.
+pub const MAX_EXEC_TEXT: usize = 4096;
+
+/// Name of the array-of-maps holding one ring buffer per possible CPU.
+pub const RINGS_MAP: &str = "RINGS";
+/// Name of the per-CPU-indexed array of scratch buffers.
+pub const SCRATCH_MAP: &str = "SCRATCH";
+/// Name of the array map holding one `sys_exit` interest flag per syscall number.
 pub const INTEREST_MAP: &str = "INTERESTING_SYSCALLS";
+/// Name of the array map holding one `sys_enter` interest flag per syscall
+/// number (only execve and execveat are ever set: their arguments are read at entry).
+pub const ENTER_INTEREST_MAP: &str = "ENTER_SYSCALLS";
+/// Name of the array map holding one [`SyscallMemory`] per syscall number.
+pub const MEMORY_MAP: &str = "SYSCALL_MEMORY";
 /// Name of the per-CPU array map holding [`Counters`].
 pub const COUNTERS_MAP: &str = "COUNTERS";
 /// Global the loader overrides with the offset of `filename`'s `__data_loc`
@@ -20,19 +48,31 @@ pub const COUNTERS_MAP: &str = "COUNTERS";
 pub const EXEC_FILENAME_LOC_GLOBAL: &str = "EXEC_FILENAME_LOC_OFFSET";
 /// Global the loader overrides with the offset of `old_pid` in that record.
 pub const EXEC_OLD_PID_GLOBAL: &str = "EXEC_OLD_PID_OFFSET";
+/// Global the loader overrides with the offset of `child_pid` in the
+/// `sched_process_fork` tracepoint record.
+pub const FORK_CHILD_PID_GLOBAL: &str = "FORK_CHILD_PID_OFFSET";
 /// Global the loader overrides with its own thread-group id, so the probe
-/// does not report the reader's own syscalls back to it.
+/// does not report the reader's own activity back to it.
 pub const SELF_TGID_GLOBAL: &str = "SELF_TGID";
 
 /// Which record follows a [`RecordHeader`].
 #[repr(u32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RecordKind {
-    /// A syscall returned; [`SyscallExit`] follows.
+    /// A syscall returned; [`SyscallExitHead`] and the copied memory follow.
     SyscallExit = 1,
-    /// A process image was replaced by a successful execve/execveat; [`Exec`] follows.
+    /// A successful execve/execveat; [`ExecHead`] and the file name follow.
     Exec = 2,
+    /// execve/execveat was entered; [`ExecArgsHead`] and the argv/env text follow.
+    ExecArgs = 3,
+    /// A task was created; [`Fork`] is the whole record.
+    Fork = 4,
+    /// A thread exited; the header is the whole record.
+    Exit = 5,
 }
+
+/// One more than the largest [`RecordKind`] value: the size of per-kind counter arrays.
+pub const RECORD_KINDS: usize = 6;
 
 impl RecordKind {
     /// Decodes the raw `kind` word of a header.
@@ -40,6 +80,9 @@ impl RecordKind {
         match raw {
             1 => Some(Self::SyscallExit),
             2 => Some(Self::Exec),
+            3 => Some(Self::ExecArgs),
+            4 => Some(Self::Fork),
+            5 => Some(Self::Exit),
             _ => None,
         }
     }
@@ -51,6 +94,8 @@ impl RecordKind {
 pub struct RecordHeader {
     /// `bpf_ktime_get_boot_ns()` when the record was produced.
     pub boot_ns: u64,
+    /// `bpf_get_current_cgroup_id()`: the thread's cgroup v2 id.
+    pub cgroup_id: u64,
     /// A [`RecordKind`] as its raw value.
     pub kind: u32,
     /// Thread-group id (the userspace "pid").
@@ -61,17 +106,18 @@ pub struct RecordHeader {
     pub uid: u32,
     /// Real group id of the thread.
     pub gid: u32,
-    /// Padding, always zero.
-    pub reserved: u32,
+    /// The CPU the probe ran on.
+    pub cpu: u32,
     /// The thread's `comm` (NUL-padded).
     pub comm: [u8; 16],
 }
 
-/// A syscall exit: its number, return value, raw arguments and, for syscalls
-/// whose first interesting argument is a path, that path.
+/// The fixed part of a syscall-exit record. The copied memory follows it: for
+/// each argument `i` whose bit is set in `memory_present`, in argument order,
+/// `memory_lens[i]` bytes.
 #[repr(C)]
-#[derive(Clone, Copy)]
-pub struct SyscallExit {
+#[derive(Clone, Copy, Debug)]
+pub struct SyscallExitHead {
     /// Common header; `kind` is [`RecordKind::SyscallExit`].
     pub header: RecordHeader,
     /// x86-64 syscall number.
@@ -80,36 +126,129 @@ pub struct SyscallExit {
     pub ret: i64,
     /// The six raw argument registers.
     pub args: [u64; 6],
-    /// Bytes of `path` that are valid (0 when no path was read).
-    pub path_len: u32,
-    /// Padding, always zero.
-    pub reserved: u32,
-    /// NUL-terminated path argument, when the syscall has one.
-    pub path: [u8; MAX_PATH_LEN],
+    /// Bit `i` set: memory for argument `i` follows (possibly zero bytes).
+    pub memory_present: u32,
+    /// Bytes copied for each argument (0 when absent).
+    pub memory_lens: [u16; 6],
 }
 
-/// A successful exec, from the `sched_process_exec` tracepoint.
+/// The fixed part of an exec record; `filename_len` bytes of file name (no NUL) follow.
 #[repr(C)]
-#[derive(Clone, Copy)]
-pub struct Exec {
+#[derive(Clone, Copy, Debug)]
+pub struct ExecHead {
     /// Common header; `kind` is [`RecordKind::Exec`].
     pub header: RecordHeader,
     /// The pid before exec (differs from `tgid` when a non-leader thread execs).
     pub old_tid: u32,
-    /// Bytes of `filename` that are valid.
+    /// Bytes of file name that follow.
     pub filename_len: u32,
-    /// NUL-terminated file name the kernel executed.
-    pub filename: [u8; MAX_PATH_LEN],
+}
+
+/// The fixed part of an exec-arguments record. `argv_len` bytes of argv text
+/// follow, then `env_len` bytes of env text; each text is its strings, each
+/// ended by a NUL.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct ExecArgsHead {
+    /// Common header; `kind` is [`RecordKind::ExecArgs`].
+    pub header: RecordHeader,
+    /// Number of argv strings in the argv text.
+    pub argc: u32,
+    /// Number of env strings in the env text.
+    pub envc: u32,
+    /// Bytes of argv text.
+    pub argv_len: u32,
+    /// Bytes of env text.
+    pub env_len: u32,
+}
+
+/// A task creation, from the `sched_process_fork` tracepoint.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct Fork {
+    /// Common header; `kind` is [`RecordKind::Fork`]; the ids are the parent thread's.
+    pub header: RecordHeader,
+    /// The new task's thread id.
+    pub child_tid: u32,
+    /// Padding, always zero.
+    pub reserved: u32,
+}
+
+/// How the probe copies the user memory one syscall argument points at.
+#[repr(u8)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CopyKind {
+    /// Nothing is copied.
+    None = 0,
+    /// A NUL-terminated string, at most `max_len` bytes without the NUL.
+    String = 1,
+    /// Exactly `max_len` bytes.
+    Fixed = 2,
+    /// As many bytes as argument register `length_arg` says, at most `max_len`.
+    LengthInArg = 3,
+    /// As many bytes as the `int` that argument register `length_arg` points
+    /// at says (read at exit), at most `max_len`; nothing when that pointer is NULL.
+    LengthAtPointer = 4,
+    /// As many bytes as the return value, at most `max_len`; nothing unless it is positive.
+    ReturnValue = 5,
+}
+
+impl CopyKind {
+    /// Decodes a raw kind byte.
+    pub fn from_raw(raw: u8) -> Option<Self> {
+        match raw {
+            0 => Some(Self::None),
+            1 => Some(Self::String),
+            2 => Some(Self::Fixed),
+            3 => Some(Self::LengthInArg),
+            4 => Some(Self::LengthAtPointer),
+            5 => Some(Self::ReturnValue),
+            _ => None,
+        }
+    }
+}
+
+/// [`ArgCopy::flags`] bit: copy only when the syscall succeeded (`ret >= 0`),
+/// for memory the kernel fills in (pipe fds, accepted peer addresses).
+pub const COPY_ON_SUCCESS: u8 = 1;
+
+/// The copy rule for one argument.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ArgCopy {
+    /// A [`CopyKind`] as its raw value.
+    pub kind: u8,
+    /// The argument register holding (or pointing at) the length, for the kinds that use one.
+    pub length_arg: u8,
+    /// [`COPY_ON_SUCCESS`] or 0.
+    pub flags: u8,
+    /// Padding, always zero.
+    pub reserved: u8,
+    /// Most bytes to copy; the probe also caps it at [`MAX_COPY_LEN`].
+    pub max_len: u32,
+}
+
+/// The copy rules for one syscall's six arguments, as the loader writes them
+/// into [`MEMORY_MAP`] at the syscall's number.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SyscallMemory {
+    /// Rule per argument position.
+    pub args: [ArgCopy; 6],
 }
 
 /// Per-CPU counters of what the probe saw and what it could not deliver.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Counters {
-    /// Records the probe tried to send.
+    /// Records the probe tried to send (including dropped ones).
     pub events: u64,
-    /// Records lost because the ring buffer was full.
+    /// Records lost because this CPU's ring buffer was full.
     pub drops: u64,
+    /// `drops`, split by [`RecordKind`] value (index 0 is unused).
+    pub drops_by_kind: [u64; RECORD_KINDS],
+    /// Arguments whose memory was left out because the record was full.
+    pub truncated: u64,
 }
 
 /// x86-64 syscall numbers the probe treats specially.
@@ -120,7 +259,16 @@ pub mod nr {
     pub const EXECVEAT: u64 = 322;
 }
 
-// The loader reads these from a per-CPU map, which needs aya's plain-old-data marker.
+// The loader reads and writes these through maps, which needs aya's plain-old-data marker.
 #[cfg(feature = "user")]
-// SAFETY: `Counters` is `repr(C)`, made only of integers, with no padding.
+// SAFETY: `Counters` is `repr(C)`, made only of u64s, with no padding.
 unsafe impl aya::Pod for Counters {}
+#[cfg(feature = "user")]
+// SAFETY: `SyscallMemory` is `repr(C)`, made only of `ArgCopy`s (u8s and a u32, no padding).
+unsafe impl aya::Pod for SyscallMemory {}
+
+const _: () = assert!(RECORD_LIMIT.is_power_of_two());
+const _: () = assert!(core::mem::size_of::<RecordHeader>() == 56);
+const _: () = assert!(core::mem::size_of::<SyscallExitHead>() == 136);
+const _: () = assert!(core::mem::size_of::<SyscallMemory>() == 48);
+const _: () = assert!(MAX_COPY_LEN <= u16::MAX as usize);

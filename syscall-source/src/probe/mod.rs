@@ -1,24 +1,31 @@
-//! Loads the kernel probe, attaches it, and reads its ring buffer.
+//! Loads the kernel probe, attaches it, and reads its per-CPU ring buffers.
 
+mod rings;
 mod tracefs;
 
 use crate::{
     decode::{self, BootClock},
     event::SyscallEvent,
+    syscalls::memory::{self, DEFAULT_SNAPLEN},
 };
 use aya::{
     Ebpf, EbpfLoader,
-    maps::{Array, MapData, PerCpuArray, RingBuf},
+    maps::{Array, MapData, MapError, PerCpuArray, RingBuf},
     programs::{RawTracePoint, TracePoint},
 };
 use lanner_syscall_ebpf::wire::{
-    COUNTERS_MAP, Counters, EVENTS_MAP, EXEC_FILENAME_LOC_GLOBAL, EXEC_OLD_PID_GLOBAL,
-    INTEREST_MAP, SELF_TGID_GLOBAL, SYSCALL_TABLE_SIZE,
+    COUNTERS_MAP, Counters, ENTER_INTEREST_MAP, EXEC_FILENAME_LOC_GLOBAL, EXEC_OLD_PID_GLOBAL,
+    FORK_CHILD_PID_GLOBAL, INTEREST_MAP, MAX_COPY_LEN, MEMORY_MAP, RINGS_MAP, RecordKind,
+    SCRATCH_MAP, SELF_TGID_GLOBAL, SYSCALL_TABLE_SIZE, SyscallMemory, nr,
 };
-use std::{os::fd::AsRawFd, time::Duration};
+use std::time::Duration;
 
 /// The probe object, compiled from `syscall-ebpf` by this crate's build script.
 static PROBE_OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/lanner-probe"));
+
+/// Default size of each CPU's ring buffer: 8 MiB, enough to ride out bursts
+/// of a busy CPU between two polls.
+pub const DEFAULT_RING_BYTES_PER_CPU: u32 = 8 << 20;
 
 /// Why the probe could not be loaded or read.
 #[derive(Debug, thiserror::Error)]
@@ -26,7 +33,7 @@ pub enum ProbeError {
     /// tracefs is missing and could not be mounted, or a format file is unreadable.
     #[error("tracefs: {0}")]
     Tracefs(String),
-    /// The kernel refused the object or a program (verifier, permissions, BTF).
+    /// The kernel refused the object or a map (verifier, permissions, BTF).
     #[error("loading the eBPF probe failed (are you root, on Linux ≥ 5.8 with BPF?): {0}")]
     Load(#[from] aya::EbpfError),
     /// A program could not be loaded or attached.
@@ -38,117 +45,211 @@ pub enum ProbeError {
         #[source]
         source: aya::programs::ProgramError,
     },
-    /// A map is missing or has the wrong type.
+    /// A map is missing, has the wrong type, or could not be created or written.
     #[error("map `{name}`: {source}")]
     Map {
-        /// The map's name in the object.
+        /// The map's name.
         name: &'static str,
         /// What aya reported.
         #[source]
-        source: aya::maps::MapError,
+        source: MapError,
     },
     /// A syscall number outside the interest table was requested.
     #[error("syscall number {0} is outside the probe's table (< {SYSCALL_TABLE_SIZE})")]
     SyscallOutOfRange(u64),
-    /// Waiting on the ring buffer failed.
-    #[error("polling the ring buffer: {0}")]
+    /// The per-CPU ring size is not one the kernel accepts.
+    #[error(
+        "ring_bytes_per_cpu = {bytes}: must be a power of two and a multiple of the page size ({page} bytes)"
+    )]
+    RingSize {
+        /// The requested size.
+        bytes: u32,
+        /// This machine's page size.
+        page: usize,
+    },
+    /// The snaplen is larger than the probe copies.
+    #[error("snaplen = {0}: must be at most {MAX_COPY_LEN} bytes")]
+    Snaplen(u32),
+    /// The number of possible CPUs could not be read.
+    #[error("reading the possible CPUs ({path}): {source}")]
+    Cpus {
+        /// The file that was read.
+        path: &'static str,
+        /// What failed.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Waiting on the ring buffers failed.
+    #[error("polling the ring buffers: {0}")]
     Poll(std::io::Error),
 }
 
-/// What to capture.
-#[derive(Clone, Debug, Default)]
+/// What to capture, and how much memory to use for it.
+#[derive(Clone, Debug)]
 pub struct ProbeConfig {
-    /// Syscall numbers whose exits are reported (successful execs are always reported).
+    /// Syscall numbers whose exits are reported (successful execs, exec
+    /// arguments, forks and exits are always reported).
     pub syscalls: Vec<u64>,
+    /// Size of each CPU's ring buffer in bytes: a power of two and a multiple
+    /// of the page size. Default [`DEFAULT_RING_BYTES_PER_CPU`].
+    pub ring_bytes_per_cpu: u32,
+    /// Bytes of read/write/send/recv buffers copied, at most 4096. Default 80.
+    pub snaplen: u32,
 }
 
-/// Counters summed over CPUs.
+impl Default for ProbeConfig {
+    fn default() -> Self {
+        Self {
+            syscalls: Vec::new(),
+            ring_bytes_per_cpu: DEFAULT_RING_BYTES_PER_CPU,
+            snaplen: DEFAULT_SNAPLEN,
+        }
+    }
+}
+
+/// Counts per record kind.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct ProbeStats {
-    /// Records the probe tried to send.
+pub struct KindCounts {
+    /// Syscall exits.
+    pub syscall_exit: u64,
+    /// Successful execs.
+    pub exec: u64,
+    /// Exec arguments.
+    pub exec_args: u64,
+    /// Task creations.
+    pub fork: u64,
+    /// Thread exits.
+    pub exit: u64,
+}
+
+impl KindCounts {
+    fn from_raw(raw: &[u64]) -> Self {
+        let at = |kind: RecordKind| raw.get(kind as usize).copied().unwrap_or(0);
+        Self {
+            syscall_exit: at(RecordKind::SyscallExit),
+            exec: at(RecordKind::Exec),
+            exec_args: at(RecordKind::ExecArgs),
+            fork: at(RecordKind::Fork),
+            exit: at(RecordKind::Exit),
+        }
+    }
+
+    fn add(&mut self, other: &Self) {
+        self.syscall_exit += other.syscall_exit;
+        self.exec += other.exec;
+        self.exec_args += other.exec_args;
+        self.fork += other.fork;
+        self.exit += other.exit;
+    }
+
+    /// The sum over all kinds.
+    pub fn total(&self) -> u64 {
+        self.syscall_exit + self.exec + self.exec_args + self.fork + self.exit
+    }
+}
+
+/// One CPU's probe counters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CpuStats {
+    /// Records the probe tried to send from this CPU (including dropped ones).
     pub events: u64,
-    /// Records lost because the ring buffer was full.
+    /// Records lost because this CPU's ring buffer was full.
     pub drops: u64,
+    /// `drops` by record kind.
+    pub drops_by_kind: KindCounts,
+    /// Arguments whose memory was left out because their record was full.
+    pub truncated: u64,
+}
+
+/// The probe's counters, per CPU and summed, plus the reader's own.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProbeStats {
+    /// Counters of each possible CPU, indexed by CPU id.
+    pub per_cpu: Vec<CpuStats>,
+    /// Records the probe tried to send, summed over CPUs.
+    pub events: u64,
+    /// Records lost because a ring buffer was full, summed over CPUs.
+    pub drops: u64,
+    /// `drops` by record kind, summed over CPUs.
+    pub drops_by_kind: KindCounts,
+    /// Arguments whose memory was left out, summed over CPUs.
+    pub truncated: u64,
     /// Records received that could not be decoded.
     pub decode_errors: u64,
 }
 
-/// The loaded, attached probe. Dropping it detaches every program.
+/// The loaded, attached probe. Dropping it detaches every program and frees the rings.
 pub struct SyscallProbe {
     ebpf: Ebpf,
-    ring: RingBuf<MapData>,
+    rings: Vec<RingBuf<MapData>>,
     clock: BootClock,
     decode_errors: u64,
 }
 
 impl SyscallProbe {
-    /// Loads the probe into the kernel, marks `config.syscalls` as interesting and attaches.
+    /// Loads the probe into the kernel, creates one ring per possible CPU,
+    /// writes the copy table and `config.syscalls` as the interest set, and attaches.
     pub fn load(config: &ProbeConfig) -> Result<Self, ProbeError> {
+        rings::validate_size(config.ring_bytes_per_cpu)?;
+        if config.snaplen as usize > MAX_COPY_LEN {
+            return Err(ProbeError::Snaplen(config.snaplen));
+        }
+        check_syscalls(&config.syscalls)?;
         raise_memlock_limit();
         tracefs::ensure_mounted()?;
         let filename_offset = tracefs::field_offset("sched", "sched_process_exec", "filename")?;
         let old_pid_offset = tracefs::field_offset("sched", "sched_process_exec", "old_pid")?;
+        let child_pid_offset = tracefs::field_offset("sched", "sched_process_fork", "child_pid")?;
         let self_tgid = std::process::id();
+        let cpus = aya::util::nr_cpus()
+            .map_err(|(path, source)| ProbeError::Cpus { path, source })? as u32;
 
         let mut ebpf = EbpfLoader::new()
             .override_global(EXEC_FILENAME_LOC_GLOBAL, &filename_offset, true)
             .override_global(EXEC_OLD_PID_GLOBAL, &old_pid_offset, true)
+            .override_global(FORK_CHILD_PID_GLOBAL, &child_pid_offset, true)
             .override_global(SELF_TGID_GLOBAL, &self_tgid, true)
+            .map_max_entries(RINGS_MAP, cpus)
+            .map_max_entries(SCRATCH_MAP, cpus)
             .load(PROBE_OBJECT)?;
 
-        {
-            let map = ebpf.map_mut(INTEREST_MAP).ok_or(ProbeError::Map {
-                name: INTEREST_MAP,
-                source: aya::maps::MapError::InvalidName {
-                    name: INTEREST_MAP.into(),
-                },
-            })?;
-            let mut interest: Array<_, u8> =
-                Array::try_from(map).map_err(|source| ProbeError::Map {
-                    name: INTEREST_MAP,
-                    source,
-                })?;
-            for &nr in &config.syscalls {
-                if nr >= u64::from(SYSCALL_TABLE_SIZE) {
-                    return Err(ProbeError::SyscallOutOfRange(nr));
-                }
-                interest
-                    .set(nr as u32, 1, 0)
-                    .map_err(|source| ProbeError::Map {
-                        name: INTEREST_MAP,
-                        source,
-                    })?;
-            }
-        }
-
-        attach_raw_tracepoint(&mut ebpf, "lanner_sys_exit", "sys_exit")?;
-        attach_tracepoint(
-            &mut ebpf,
-            "lanner_sched_process_exec",
-            "sched",
-            "sched_process_exec",
+        write_memory_rules(&mut ebpf, config.snaplen)?;
+        write_interest(&mut ebpf, ENTER_INTEREST_MAP, &[nr::EXECVE, nr::EXECVEAT])?;
+        write_interest(&mut ebpf, INTEREST_MAP, &config.syscalls)?;
+        let rings = rings::create(
+            map_mut(&mut ebpf, RINGS_MAP)?,
+            cpus,
+            config.ring_bytes_per_cpu,
         )?;
 
-        let map = ebpf.take_map(EVENTS_MAP).ok_or(ProbeError::Map {
-            name: EVENTS_MAP,
-            source: aya::maps::MapError::InvalidName {
-                name: EVENTS_MAP.into(),
-            },
-        })?;
-        let ring = RingBuf::try_from(map).map_err(|source| ProbeError::Map {
-            name: EVENTS_MAP,
-            source,
-        })?;
+        attach_raw_tracepoint(&mut ebpf, "lanner_sys_exit", "sys_exit")?;
+        attach_raw_tracepoint(&mut ebpf, "lanner_sys_enter", "sys_enter")?;
+        for (program, tracepoint) in [
+            ("lanner_sched_process_exec", "sched_process_exec"),
+            ("lanner_sched_process_fork", "sched_process_fork"),
+            ("lanner_sched_process_exit", "sched_process_exit"),
+        ] {
+            attach_tracepoint(&mut ebpf, program, "sched", tracepoint)?;
+        }
+
         Ok(Self {
             ebpf,
-            ring,
+            rings,
             clock: BootClock::now(),
             decode_errors: 0,
         })
     }
 
-    /// Waits up to `timeout` for records, then decodes every available one into `out`.
-    /// Returns how many events were appended.
+    /// Replaces the set of syscalls whose exits are reported.
+    pub fn set_interest(&mut self, syscalls: &[u64]) -> Result<(), ProbeError> {
+        check_syscalls(syscalls)?;
+        write_interest(&mut self.ebpf, INTEREST_MAP, syscalls)
+    }
+
+    /// Waits up to `timeout` for records when none are ready, then decodes
+    /// every available record of every CPU's ring into `out`, the new events
+    /// sorted by time (stable), so a fork precedes its child's first events
+    /// within a batch. Returns how many events were appended.
     pub fn poll(
         &mut self,
         timeout: Duration,
@@ -157,66 +258,109 @@ impl SyscallProbe {
         let before = out.len();
         self.drain(out);
         if out.len() == before {
-            let mut pollfd = libc::pollfd {
-                fd: self.ring.as_raw_fd(),
-                events: libc::POLLIN,
-                revents: 0,
-            };
-            let millis = timeout.as_millis().min(i32::MAX as u128) as i32;
-            // SAFETY: one valid pollfd for the duration of the call.
-            let rc = unsafe { libc::poll(&mut pollfd, 1, millis) };
-            if rc < 0 {
-                let err = std::io::Error::last_os_error();
-                if err.kind() != std::io::ErrorKind::Interrupted {
-                    return Err(ProbeError::Poll(err));
-                }
-            }
+            rings::wait(&self.rings, timeout)?;
             self.drain(out);
         }
+        out[before..].sort_by_key(|event| event.ts_ns);
         Ok(out.len() - before)
     }
 
     fn drain(&mut self, out: &mut Vec<SyscallEvent>) {
-        while let Some(record) = self.ring.next() {
-            match decode::decode(&record, &self.clock) {
-                Ok(event) => out.push(event),
-                Err(err) => {
-                    self.decode_errors += 1;
-                    if self.decode_errors == 1 {
-                        tracing::warn!(%err, "dropping an undecodable probe record");
+        for ring in &mut self.rings {
+            while let Some(record) = ring.next() {
+                match decode::decode(&record, &self.clock) {
+                    Ok(event) => out.push(event),
+                    Err(err) => {
+                        self.decode_errors += 1;
+                        if self.decode_errors == 1 {
+                            tracing::warn!(%err, "dropping an undecodable probe record");
+                        }
                     }
                 }
             }
         }
     }
 
-    /// Event and drop counters summed over CPUs.
+    /// The probe's counters per CPU and summed, and the reader's decode errors.
     pub fn stats(&self) -> Result<ProbeStats, ProbeError> {
-        let map = self.ebpf.map(COUNTERS_MAP).ok_or(ProbeError::Map {
-            name: COUNTERS_MAP,
-            source: aya::maps::MapError::InvalidName {
-                name: COUNTERS_MAP.into(),
-            },
-        })?;
+        let map = self
+            .ebpf
+            .map(COUNTERS_MAP)
+            .ok_or_else(|| missing(COUNTERS_MAP))?;
         let counters: PerCpuArray<_, Counters> =
-            PerCpuArray::try_from(map).map_err(|source| ProbeError::Map {
-                name: COUNTERS_MAP,
-                source,
-            })?;
-        let per_cpu = counters.get(&0, 0).map_err(|source| ProbeError::Map {
-            name: COUNTERS_MAP,
-            source,
-        })?;
+            PerCpuArray::try_from(map).map_err(map_error(COUNTERS_MAP))?;
+        let values = counters.get(&0, 0).map_err(map_error(COUNTERS_MAP))?;
         let mut stats = ProbeStats {
             decode_errors: self.decode_errors,
             ..ProbeStats::default()
         };
-        for cpu in per_cpu.iter() {
-            stats.events += cpu.events;
-            stats.drops += cpu.drops;
+        for cpu in values.iter() {
+            let one = CpuStats {
+                events: cpu.events,
+                drops: cpu.drops,
+                drops_by_kind: KindCounts::from_raw(&cpu.drops_by_kind),
+                truncated: cpu.truncated,
+            };
+            stats.events += one.events;
+            stats.drops += one.drops;
+            stats.drops_by_kind.add(&one.drops_by_kind);
+            stats.truncated += one.truncated;
+            stats.per_cpu.push(one);
         }
         Ok(stats)
     }
+}
+
+fn check_syscalls(syscalls: &[u64]) -> Result<(), ProbeError> {
+    match syscalls
+        .iter()
+        .find(|&&nr| nr >= u64::from(SYSCALL_TABLE_SIZE))
+    {
+        Some(&nr) => Err(ProbeError::SyscallOutOfRange(nr)),
+        None => Ok(()),
+    }
+}
+
+/// Sets the flag of every syscall in `syscalls` and clears all others.
+fn write_interest(ebpf: &mut Ebpf, name: &'static str, syscalls: &[u64]) -> Result<(), ProbeError> {
+    let mut table: Array<_, u8> = Array::try_from(map_mut(ebpf, name)?).map_err(map_error(name))?;
+    for nr in 0..SYSCALL_TABLE_SIZE {
+        let flag = u8::from(syscalls.contains(&u64::from(nr)));
+        table.set(nr, flag, 0).map_err(map_error(name))?;
+    }
+    Ok(())
+}
+
+/// Writes the copy table's rule for every syscall that has one.
+fn write_memory_rules(ebpf: &mut Ebpf, snaplen: u32) -> Result<(), ProbeError> {
+    let mut table: Array<_, SyscallMemory> =
+        Array::try_from(map_mut(ebpf, MEMORY_MAP)?).map_err(map_error(MEMORY_MAP))?;
+    for nr in memory::syscalls_with_memory() {
+        let index = u32::try_from(nr).map_err(|_| ProbeError::SyscallOutOfRange(nr))?;
+        table
+            .set(index, memory::probe_rule(nr, snaplen), 0)
+            .map_err(map_error(MEMORY_MAP))?;
+    }
+    Ok(())
+}
+
+fn map_mut<'a>(
+    ebpf: &'a mut Ebpf,
+    name: &'static str,
+) -> Result<&'a mut aya::maps::Map, ProbeError> {
+    ebpf.map_mut(name).ok_or_else(|| missing(name))
+}
+
+fn missing(name: &'static str) -> ProbeError {
+    ProbeError::Map {
+        name,
+        source: MapError::InvalidName { name: name.into() },
+    }
+}
+
+/// Wraps a map error with the map's name.
+fn map_error(name: &'static str) -> impl Fn(MapError) -> ProbeError {
+    move |source| ProbeError::Map { name, source }
 }
 
 fn attach_raw_tracepoint(

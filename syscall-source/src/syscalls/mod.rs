@@ -8,6 +8,10 @@
 //! differently (`pread64` is `pread` in Falco rules): there [`name`] returns
 //! Falco's name, so extracted `evt.type` values match existing rules, and
 //! [`number`] accepts both spellings.
+//!
+//! [`memory`] says which user memory the probe copies for each syscall's arguments.
+
+pub mod memory;
 
 /// `(kernel name, number)` for every x86-64 syscall, sorted by number.
 const TABLE: &[(&str, u64)] = &[
