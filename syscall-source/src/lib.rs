@@ -9,6 +9,7 @@ pub mod decode;
 pub mod event;
 pub mod fields;
 pub mod live;
+pub mod params;
 pub mod probe;
 pub mod state;
 pub mod syscalls;

@@ -1,0 +1,125 @@
+//! Falco's view of a syscall's arguments: the parameter list of each exit
+//! event, and the text Falco gives every parameter.
+//!
+//! Rules read arguments by Falco's parameter names (`evt.arg.flags contains
+//! O_CREAT`, `evt.arg.request contains PTRACE_ATTACH`, `evt.arg.uid =
+//! nobody`), by position (`evt.arg[0]`), as raw numbers (`evt.rawarg.X`)
+//! and all at once (`evt.args`). This module answers those questions for a
+//! [`SyscallExit`]: [`schema`] says which parameters a syscall has and where
+//! each one's value is, the renderers print them as Falco does, and a
+//! [`ParamContext`] supplies what only the state tables know (descriptor
+//! names, the working directory, user names, process details).
+//!
+//! Layout: [`schema`](mod@schema) holds the per-syscall tables,
+//! [`flags`] one module per flag set, [`errno`], [`sockaddr`] and [`path`]
+//! the other value kinds, [`render`](mod@render) the formatting, and this
+//! module the entry points the field extractors call.
+
+pub mod context;
+pub mod errno;
+pub mod flags;
+pub mod path;
+pub mod render;
+pub mod schema;
+pub mod sockaddr;
+
+#[cfg(test)]
+mod tests;
+
+pub use context::{NoContext, ParamContext, ProcessField, ProcessValue};
+pub use errno::{errno_name, res_text};
+pub use render::ParamText;
+pub use schema::{Param, ParamKind, Source, SyscallSchema};
+pub use sockaddr::{SockAddr, parse_sockaddr};
+
+use crate::event::SyscallExit;
+
+/// The exit-event parameters of syscall `nr`, if Falco has a dedicated
+/// event for it. `None` means Falco reports the syscall as a generic event
+/// whose only parameter is `ID` (the syscall); [`arg_text`] and
+/// [`args_line`] handle that case.
+pub fn schema(nr: u64) -> Option<&'static SyscallSchema> {
+    crate::syscalls::name(nr).and_then(schema::by_event_name)
+}
+
+fn schema_or_generic(nr: u64) -> &'static SyscallSchema {
+    schema(nr).unwrap_or(&schema::GENERIC)
+}
+
+/// Parameter `key` (a name such as `"flags"`, or a position such as `"0"`)
+/// with its value and resolved form; `None` if the syscall has no such
+/// parameter or its value was not captured.
+pub fn arg(exit: &SyscallExit, ctx: &dyn ParamContext, key: &str) -> Option<ParamText> {
+    let schema = schema_or_generic(exit.nr);
+    let (_, param) = schema.find(key)?;
+    render::render(exit, ctx, schema, param)
+}
+
+/// `evt.arg.<key>` / `evt.arg[<key>]`: the resolved form when Falco has
+/// one (flag names, `<f>/path` for descriptors, the user name of a uid,
+/// the absolute path of a relative one), the value otherwise.
+pub fn arg_text(exit: &SyscallExit, ctx: &dyn ParamContext, key: &str) -> Option<String> {
+    arg(exit, ctx, key).map(ParamText::arg_text)
+}
+
+/// `evt.rawarg.<key>`: the number a numeric parameter holds, in Falco's
+/// encoding (open flags, clone flags and ptrace requests are Falco's own
+/// numbers, not the kernel's). `None` for text parameters.
+pub fn arg_raw(exit: &SyscallExit, ctx: &dyn ParamContext, key: &str) -> Option<i64> {
+    let (_, param) = schema_or_generic(exit.nr).find(key)?;
+    render::raw_number(exit, ctx, param)
+}
+
+/// `evt.args`: every parameter as `name=value` or `name=value(resolved)`,
+/// separated by spaces. Parameters Lanner does not capture are left out;
+/// captured ones without a value show `<NA>`.
+pub fn args_line(exit: &SyscallExit, ctx: &dyn ParamContext) -> String {
+    let schema = schema_or_generic(exit.nr);
+    schema
+        .params
+        .iter()
+        .filter(|p| !matches!(p.source, Source::NotCaptured))
+        .map(|p| {
+            let text = render::render(exit, ctx, schema, p)
+                .map_or_else(|| "<NA>".to_string(), |t| t.args_text());
+            format!("{}={text}", p.name)
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Which path of a syscall `evt.abspath` asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PathSide {
+    /// `evt.abspath`: the path (the source one for two-path calls).
+    Default,
+    /// `evt.abspath.src`: the source of a rename or link, the link of a
+    /// symlink.
+    Source,
+    /// `evt.abspath.dst`: the destination of a rename or link, the link of
+    /// a symlink.
+    Destination,
+}
+
+/// `evt.abspath`, `evt.abspath.src`, `evt.abspath.dst`: the absolute,
+/// normalised path a `*at` syscall operated on, its relative path joined
+/// to its directory descriptor (or the working directory for
+/// `AT_FDCWD`). Answers for `unlinkat`, `mkdirat`, `openat`, `openat2`,
+/// `fchmodat`, `fchownat` (one path: `Default` only), `renameat`,
+/// `renameat2`, `linkat` (source and destination) and `symlinkat` (the
+/// link it created, for every side); `None` otherwise or when the
+/// directory is unknown.
+pub fn abs_path(exit: &SyscallExit, ctx: &dyn ParamContext, side: PathSide) -> Option<String> {
+    let schema = schema(exit.nr)?;
+    let param = match (schema.event, side) {
+        (
+            "unlinkat" | "mkdirat" | "openat" | "openat2" | "fchmodat" | "fchownat",
+            PathSide::Default,
+        ) => 2,
+        ("renameat" | "renameat2" | "linkat", PathSide::Default | PathSide::Source) => 2,
+        ("renameat" | "renameat2" | "linkat", PathSide::Destination) => 4,
+        ("symlinkat", _) => 3,
+        _ => return None,
+    };
+    render::absolute(exit, ctx, schema, param)
+}
