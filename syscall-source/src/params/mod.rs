@@ -5,7 +5,7 @@
 //! O_CREAT`, `evt.arg.request contains PTRACE_ATTACH`, `evt.arg.uid =
 //! nobody`), by position (`evt.arg[0]`), as raw numbers (`evt.rawarg.X`)
 //! and all at once (`evt.args`). This module answers those questions for a
-//! [`SyscallExit`]: [`schema`] says which parameters a syscall has and where
+//! [`SyscallExit`]. [`schema()`] says which parameters a syscall has and where
 //! each one's value is, the renderers print them as Falco does, and a
 //! [`ParamContext`] supplies what only the state tables know (descriptor
 //! names, the working directory, user names, process details).

@@ -696,3 +696,97 @@ fn descriptors_use_the_low_32_bits_of_the_register() {
     assert_eq!(text(&e, "dirfd").unwrap(), "AT_FDCWD");
     assert_eq!(text(&e, "name").unwrap(), "/home/user/f");
 }
+
+#[test]
+fn every_argument_name_the_rules_use_exists_where_they_use_it() {
+    // (event types a rule or macro pairs with the name, name), from the
+    // stable, incubating and sandbox rule files.
+    let uses: &[(&[&str], &str)] = &[
+        (
+            &["open", "openat", "openat2", "execve", "execveat"],
+            "flags",
+        ),
+        (
+            &[
+                "open",
+                "openat",
+                "openat2",
+                "creat",
+                "unlinkat",
+                "memfd_create",
+            ],
+            "name",
+        ),
+        (
+            &["mkdir", "mkdirat", "rmdir", "unlink", "chown", "lchown"],
+            "path",
+        ),
+        (
+            &["rename", "renameat", "renameat2", "link", "linkat"],
+            "oldpath",
+        ),
+        (
+            &["rename", "renameat", "renameat2", "link", "linkat"],
+            "newpath",
+        ),
+        (&["symlink", "symlinkat"], "target"),
+        (&["symlink", "symlinkat"], "linkpath"),
+        (&["socket", "socketpair"], "domain"),
+        (&["ptrace"], "request"),
+        (&["setuid"], "uid"),
+        (
+            &[
+                "chmod", "fchmod", "fchmodat", "open", "openat", "openat2", "creat",
+            ],
+            "mode",
+        ),
+        (
+            &["fchmod", "open", "openat", "openat2", "close", "connect"],
+            "fd",
+        ),
+        (&["chmod", "fchmodat", "execve", "execveat"], "filename"),
+        (&["bpf"], "cmd"),
+        (&["setuid", "chmod", "unshare", "ptrace", "connect"], "res"),
+    ];
+    for (events, name) in uses {
+        for event in *events {
+            let schema = schema::by_event_name(event).unwrap();
+            assert!(
+                schema.find(name).is_some(),
+                "{event} has no parameter {name}"
+            );
+        }
+    }
+}
+
+#[test]
+fn positions_follow_falco_order() {
+    let names = |event: &str| -> Vec<&str> {
+        schema::by_event_name(event)
+            .unwrap()
+            .params
+            .iter()
+            .map(|p| p.name)
+            .collect()
+    };
+    assert_eq!(
+        names("openat"),
+        ["fd", "dirfd", "name", "flags", "mode", "dev", "ino"]
+    );
+    assert_eq!(names("ptrace"), ["res", "addr", "data", "request", "pid"]);
+    assert_eq!(names("connect"), ["res", "tuple", "fd", "addr"]);
+    assert_eq!(names("socket"), ["fd", "domain", "type", "proto"]);
+    assert_eq!(
+        names("symlinkat"),
+        ["res", "target", "linkdirfd", "linkpath"]
+    );
+    assert_eq!(
+        names("linkat"),
+        ["res", "olddir", "oldpath", "newdir", "newpath", "flags"]
+    );
+    assert_eq!(names("mount"), ["res", "dev", "dir", "type", "flags"]);
+    assert_eq!(names("execve").len(), 31);
+    assert_eq!(names("execve")[19], "flags");
+    assert_eq!(names("clone").len(), 21);
+    assert_eq!(names("clone")[15], "flags");
+}
