@@ -6,6 +6,7 @@
 
 pub mod decode;
 pub mod event;
+pub mod extract;
 pub mod fields;
 pub mod probe;
 pub mod state;

@@ -274,14 +274,17 @@ fn socket_kind(domain: u64, ty: u64, protocol: u64) -> (FdKind, Option<L4Proto>)
         AF_NETLINK => FdKind::Netlink,
         _ => FdKind::OtherSocket,
     };
-    let l4 = kind.is_ip().then(|| match (ty & SOCK_TYPE_MASK, protocol) {
+    if !kind.is_ip() {
+        return (kind, None);
+    }
+    let l4 = match (ty & SOCK_TYPE_MASK, protocol) {
         (_, IPPROTO_ICMP | IPPROTO_ICMPV6) => Some(L4Proto::Icmp),
         (SOCK_STREAM, _) => Some(L4Proto::Tcp),
         (SOCK_DGRAM, _) => Some(L4Proto::Udp),
         (SOCK_RAW, _) => Some(L4Proto::Raw),
         _ => None,
-    });
-    (kind, l4.flatten())
+    };
+    (kind, l4)
 }
 
 /// Two `int` descriptors copied from user memory (pipe, socketpair).
@@ -457,7 +460,8 @@ impl Changes {
             self.open(process, exit, &call);
             return;
         }
-        if ret < 0 {
+        // A non-blocking connect in progress already names its peer.
+        if ret < 0 && !(exit.nr == nr::CONNECT && ret == -EINPROGRESS) {
             return;
         }
         match exit.nr {
@@ -623,6 +627,7 @@ impl Changes {
                         process.info.cap_effective = eff;
                         process.info.cap_permitted = prm;
                         process.info.cap_inheritable = inh;
+                        process.info.caps_known = true;
                     }
                 }
             }

@@ -74,6 +74,14 @@ pub struct ProcessInfo {
     /// Inheritable capability set (`CapInh`).
     #[serde(default)]
     pub cap_inheritable: u64,
+    /// Bounding capability set (`CapBnd`), when known: full in privileged
+    /// containers, reduced in ordinary ones.
+    #[serde(default)]
+    pub cap_bounding: Option<u64>,
+    /// The capability sets above were read or set (a process known only
+    /// from an event header has unknown capabilities, not empty ones).
+    #[serde(default)]
+    pub caps_known: bool,
     /// Environment, `NAME=value` entries from `/proc/PID/environ`.
     #[serde(default)]
     pub env: Vec<String>,
@@ -130,6 +138,8 @@ impl ProcessInfo {
             cap_effective: 0,
             cap_permitted: 0,
             cap_inheritable: 0,
+            cap_bounding: None,
+            caps_known: false,
             env: Vec::new(),
             exe_ino: None,
             exe_ctime_ns: None,
@@ -388,6 +398,8 @@ pub fn read_process(proc_root: &Path, pid: u32) -> io::Result<ProcessInfo> {
         cap_effective: status_caps(&status, "CapEff:").unwrap_or(0),
         cap_permitted: status_caps(&status, "CapPrm:").unwrap_or(0),
         cap_inheritable: status_caps(&status, "CapInh:").unwrap_or(0),
+        cap_bounding: status_caps(&status, "CapBnd:"),
+        caps_known: status_caps(&status, "CapEff:").is_some(),
         env,
         exe_ino: exe_meta.as_ref().map(|m| m.ino()),
         exe_ctime_ns: exe_meta

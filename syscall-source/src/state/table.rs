@@ -65,6 +65,8 @@ pub(crate) struct PendingFork {
     pub parent_pid: u32,
     /// The clone asked for a new pid namespace (the child is its init).
     pub new_pid_ns: bool,
+    /// When the fork happened: the child's start time.
+    pub ts_ns: u64,
 }
 
 /// A cgroup id's path and the container it names.
@@ -411,6 +413,7 @@ impl SystemState {
             PendingFork {
                 parent_pid: event.pid,
                 new_pid_ns: false,
+                ts_ns: event.ts_ns,
             },
         );
     }
@@ -430,7 +433,7 @@ impl SystemState {
         let fds = parent.fds.clone();
         info.pid = pid;
         info.ppid = fork.parent_pid;
-        info.start_ns = Some(event.ts_ns);
+        info.start_ns = Some(fork.ts_ns);
         info.vpid = if fork.new_pid_ns {
             Some(1)
         } else if parent.info.vpid == Some(parent.info.pid) {
