@@ -375,6 +375,10 @@ impl SystemState {
         if matches!(exit.nr, nr::CLONE | nr::CLONE3) {
             self.note_clone_flags(event, exit);
         }
+        if matches!(exit.nr, nr::EXECVE | nr::EXECVEAT) {
+            // A failed exec: its arguments will never be used.
+            self.forget_exec_args(event.tid);
+        }
         let fd_limit = self.limits.max_fds_per_process;
         let Some(process) = self.processes.get_mut(&event.pid) else {
             return;

@@ -450,6 +450,9 @@ mod tests {
             parse_stat("4242 (my (odd) prog) S 17 4242 4200 34817 4242 4194304 0 0").unwrap();
         assert_eq!(stat.comm, "my (odd) prog");
         assert_eq!((stat.ppid, stat.sid, stat.tty), (17, 4200, 34817));
+        assert_eq!((stat.pgrp, stat.start_ticks), (4242, None));
+        let full = parse_stat("9 (x) S 1 9 9 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 12345 0").unwrap();
+        assert_eq!(full.start_ticks, Some(12345));
         assert_eq!(parse_stat("1 (init) S"), None);
         assert_eq!(parse_stat("garbage"), None);
         assert_eq!(parse_stat("1 (x) S a b c d"), None);
@@ -478,6 +481,74 @@ mod tests {
         assert_eq!(me.uid, unsafe { libc::getuid() });
         let name = exe.file_name().unwrap().to_string_lossy();
         assert!(name.starts_with(&me.comm), "{name} vs {}", me.comm);
+    }
+
+    #[test]
+    fn reads_ids_capabilities_environment_and_descriptors() {
+        use std::os::fd::AsRawFd;
+        let file = std::fs::File::open("/proc/self/status").unwrap();
+        let me = read_process(Path::new("/proc"), std::process::id()).unwrap();
+        assert!(me.vpid.is_some() && me.vpgid.is_some());
+        assert!(me.caps_known && me.cap_bounding.is_some());
+        assert!(!me.env.is_empty(), "environ is read");
+        assert!(me.threads.iter().any(|t| t.tid == me.pid));
+        assert!(me.exe_ino.is_some() && me.exe_ctime_ns.is_some() && me.exe_mtime_ns.is_some());
+        assert!(!me.exe_from_memfd);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos() as u64;
+        let start = me.start_ns.unwrap();
+        assert!(
+            start <= now && now - start < 3_600_000_000_000,
+            "{start} vs {now}"
+        );
+        let fd = me
+            .fds
+            .iter()
+            .find(|fd| fd.num == i64::from(file.as_raw_fd()))
+            .expect("the open file is listed");
+        assert!(fd.name.starts_with("/proc/") && fd.name.ends_with("/status"));
+        assert_eq!(fd.kind, FdKind::File);
+        assert!(fd.close_on_exec(), "Rust opens files close-on-exec");
+    }
+
+    #[test]
+    fn classifies_descriptor_links() {
+        assert_eq!(
+            classify_fd_link("/memfd:x (deleted)"),
+            (FdKind::Memfd, "memfd:x".into())
+        );
+        assert_eq!(classify_fd_link("socket:[123]").0, FdKind::OtherSocket);
+        assert_eq!(classify_fd_link("pipe:[9]").0, FdKind::Pipe);
+        assert_eq!(classify_fd_link("anon_inode:[eventfd]").0, FdKind::Event);
+        assert_eq!(classify_fd_link("anon_inode:inotify").0, FdKind::Inotify);
+        assert_eq!(classify_fd_link("anon_inode:bpf-map").0, FdKind::Bpf);
+        assert_eq!(classify_fd_link("anon_inode:[weird]").0, FdKind::Unknown);
+        assert_eq!(classify_fd_link("").0, FdKind::Unknown);
+    }
+
+    #[test]
+    fn snapshots_round_trip_and_older_ones_still_load() {
+        let me = read_process(Path::new("/proc"), std::process::id()).unwrap();
+        let text = serde_json::to_string(&me).unwrap();
+        assert_eq!(serde_json::from_str::<ProcessInfo>(&text).unwrap(), me);
+        let mut old: serde_json::Value = serde_json::to_value(ProcessInfo::bare(7, "x")).unwrap();
+        for key in ["fds", "env", "vpid", "threads", "caps_known", "start_ns"] {
+            old.as_object_mut().unwrap().remove(key);
+        }
+        let loaded: ProcessInfo = serde_json::from_value(old).unwrap();
+        assert_eq!((loaded.pid, loaded.vpid, loaded.fds.len()), (7, None, 0));
+    }
+
+    #[test]
+    fn reads_namespace_ids_and_capability_masks() {
+        let status = "NStgid:\t4242\t7\nNSpgid:\t4200\t1\nCapEff:\t000001ffffffffff\nCapInh:\tzz\n";
+        assert_eq!(status_ns_id(status, "NStgid:"), Some(7));
+        assert_eq!(status_ns_id(status, "NSpgid:"), Some(1));
+        assert_eq!(status_ns_id(status, "NSpid:"), None);
+        assert_eq!(status_caps(status, "CapEff:"), Some(0x1ff_ffff_ffff));
+        assert_eq!(status_caps(status, "CapInh:"), None);
     }
 
     #[test]

@@ -394,6 +394,11 @@ impl SystemState {
         }
     }
 
+    /// Drops the remembered exec arguments of thread `tid`.
+    pub(crate) fn forget_exec_args(&mut self, tid: u32) {
+        self.exec_args.remove(&tid);
+    }
+
     fn on_fork(&mut self, event: &SyscallEvent, child_tid: u32) {
         // The kernel just handed out this id, so whatever we knew under it is gone.
         if self.processes.contains_key(&child_tid) {
