@@ -10,6 +10,7 @@ pub mod caps;
 pub mod container;
 pub mod effects;
 pub mod fd;
+pub mod netfs;
 pub mod path;
 pub mod process;
 pub mod procfs;

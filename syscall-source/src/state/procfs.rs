@@ -3,6 +3,7 @@
 
 use super::container::{Container, container_of};
 use super::fd::{FdInfo, FdKind};
+use super::netfs::SocketTables;
 use std::{
     io,
     os::unix::fs::MetadataExt,
@@ -263,16 +264,24 @@ fn read_fds(dir: &Path) -> Vec<FdInfo> {
     let Ok(entries) = std::fs::read_dir(dir.join("fd")) else {
         return Vec::new();
     };
+    // Read only for processes that hold sockets, once.
+    let mut sockets: Option<SocketTables> = None;
     let mut fds: Vec<FdInfo> = entries
         .filter_map(Result::ok)
         .filter_map(|entry| {
             let num: i64 = entry.file_name().to_str()?.parse().ok()?;
             let target = std::fs::read_link(entry.path()).ok()?;
-            let (mut kind, name) = classify_fd_link(&target.to_string_lossy());
+            let target = target.to_string_lossy();
+            let (mut kind, name) = classify_fd_link(&target);
             if kind == FdKind::File && std::fs::metadata(entry.path()).is_ok_and(|m| m.is_dir()) {
                 kind = FdKind::Directory;
             }
             let mut fd = FdInfo::new(num, kind, name);
+            if let Some(inode) = super::netfs::socket_inode(&target) {
+                sockets
+                    .get_or_insert_with(|| SocketTables::read(&dir.join("net")))
+                    .describe(&mut fd, inode);
+            }
             fd.flags = std::fs::read_to_string(dir.join("fdinfo").join(num.to_string()))
                 .ok()
                 .and_then(|info| {
@@ -511,6 +520,22 @@ mod tests {
         assert!(fd.name.starts_with("/proc/") && fd.name.ends_with("/status"));
         assert_eq!(fd.kind, FdKind::File);
         assert!(fd.close_on_exec(), "Rust opens files close-on-exec");
+    }
+
+    #[test]
+    fn sockets_of_this_process_get_their_addresses() {
+        use std::os::fd::AsRawFd;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let me = read_process(Path::new("/proc"), std::process::id()).unwrap();
+        let fd = me
+            .fds
+            .iter()
+            .find(|fd| fd.num == i64::from(listener.as_raw_fd()))
+            .expect("the listener is listed");
+        assert_eq!(fd.kind, FdKind::Ipv4);
+        assert_eq!(fd.name, format!("127.0.0.1:{port}"));
+        assert_eq!(fd.socket.as_ref().and_then(|s| s.is_server), Some(true));
     }
 
     #[test]
