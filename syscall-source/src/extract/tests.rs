@@ -1257,3 +1257,48 @@ fn the_argument_seam_answers_nothing_until_params_is_connected() {
         some(&["-", "-", "-", "-"])
     );
 }
+
+#[test]
+fn working_directory_ids_and_sessions_follow_syscalls() {
+    let mut s = login_tree();
+    let chdir = s.syscall(200, nr("chdir"), 0, &[], &[(0, b"../../tmp")]);
+    assert_eq!(s.eval(chdir, &["proc.cwd"]), some(&["/tmp"]));
+    let open = s.syscall(200, nr("open"), 3, &[0, 0o200_000], &[(0, b"/var/log")]);
+    s.feed(open);
+    let fchdir = s.syscall(200, nr("fchdir"), 0, &[3], &[]);
+    assert_eq!(
+        s.eval(fchdir, &["proc.cwd", "fd.name"]),
+        some(&["/var/log", "/var/log"])
+    );
+    let fcntl = s.syscall(200, nr("fcntl"), 7, &[3, 1030], &[]);
+    assert_eq!(s.eval(fcntl, &["fd.num", "evt.rawres"]), some(&["3", "7"]));
+    let read = s.syscall(200, nr("getdents64"), 0, &[7], &[]);
+    assert_eq!(
+        s.eval(read, &["fd.name", "fd.types"]),
+        some(&["/var/log", "directory"])
+    );
+    let setuid = s.syscall(200, nr("setresuid"), 0, &[u64::from(u32::MAX), 33, 33], &[]);
+    assert_eq!(s.eval(setuid, &["user.uid"]), some(&["33"]));
+    let fork = s.event(200, 200, "bash", EventDetail::Fork { child_tid: 250 });
+    s.feed(fork);
+    let setsid = s.event(250, 250, "daemon", syscall(nr("setsid"), 250, &[], &[]));
+    assert_eq!(
+        s.eval(
+            setsid,
+            &[
+                "proc.sid",
+                "proc.is_sid_leader",
+                "proc.sname",
+                "proc.is_vpgid_leader",
+                "proc.pgid",
+                "user.uid"
+            ]
+        ),
+        some(&["250", "true", "daemon", "true", "250", "33"])
+    );
+    let stdin = s.event(250, 250, "daemon", syscall(nr("getpid"), 250, &[], &[]));
+    assert_eq!(
+        s.eval(stdin, &["proc.stdin.type", "proc.fdopencount"]),
+        some(&["-", "2"])
+    );
+}
