@@ -7,6 +7,7 @@
 pub mod capture;
 pub mod decode;
 pub mod event;
+pub mod extract;
 pub mod fields;
 pub mod live;
 pub mod params;

@@ -2,10 +2,25 @@
 //! from `/proc`: the seed of the process table that events then keep current.
 
 use super::container::{Container, container_of};
+use super::fd::{FdInfo, FdKind};
+use super::netfs::SocketTables;
 use std::{
     io,
+    os::unix::fs::MetadataExt,
     path::{Path, PathBuf},
 };
+
+/// At most this many descriptors of one process are read from `/proc/PID/fd`.
+pub const MAX_SNAPSHOT_FDS: usize = 1024;
+
+/// A thread of a process, by its id on the host and in its own pid namespace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ThreadIds {
+    /// Thread id as the host sees it.
+    pub tid: u32,
+    /// Thread id in the thread's own pid namespace.
+    pub vtid: u32,
+}
 
 /// What `/proc/PID` says about one process.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -36,6 +51,106 @@ pub struct ProcessInfo {
     pub tty: u32,
     /// Its container, from its cgroups.
     pub container: Container,
+    /// Process group id (host view).
+    #[serde(default)]
+    pub pgid: u32,
+    /// Process id in the process's own pid namespace (innermost `NStgid`).
+    #[serde(default)]
+    pub vpid: Option<u32>,
+    /// Process group id in the process's own pid namespace (innermost `NSpgid`).
+    #[serde(default)]
+    pub vpgid: Option<u32>,
+    /// Effective group id.
+    #[serde(default)]
+    pub egid: u32,
+    /// Its threads, the main one included.
+    #[serde(default)]
+    pub threads: Vec<ThreadIds>,
+    /// Effective capability set (`CapEff`), one bit per capability.
+    #[serde(default)]
+    pub cap_effective: u64,
+    /// Permitted capability set (`CapPrm`).
+    #[serde(default)]
+    pub cap_permitted: u64,
+    /// Inheritable capability set (`CapInh`).
+    #[serde(default)]
+    pub cap_inheritable: u64,
+    /// Bounding capability set (`CapBnd`), when known: full in privileged
+    /// containers, reduced in ordinary ones.
+    #[serde(default)]
+    pub cap_bounding: Option<u64>,
+    /// The capability sets above were read or set (a process known only
+    /// from an event header has unknown capabilities, not empty ones).
+    #[serde(default)]
+    pub caps_known: bool,
+    /// Environment, `NAME=value` entries from `/proc/PID/environ`.
+    #[serde(default)]
+    pub env: Vec<String>,
+    /// Inode number of the executable.
+    #[serde(default)]
+    pub exe_ino: Option<u64>,
+    /// Last status change of the executable's inode, ns since the epoch.
+    #[serde(default)]
+    pub exe_ctime_ns: Option<u64>,
+    /// Last modification of the executable, ns since the epoch.
+    #[serde(default)]
+    pub exe_mtime_ns: Option<u64>,
+    /// The executable is an anonymous memory file (`/memfd:NAME (deleted)`).
+    #[serde(default)]
+    pub exe_from_memfd: bool,
+    /// Whether the executable lives on an overlay filesystem's upper layer;
+    /// `None` when not decided (the snapshot does not inspect overlay layers).
+    #[serde(default)]
+    pub exe_upper_layer: Option<bool>,
+    /// Start time, ns since the epoch.
+    #[serde(default)]
+    pub start_ns: Option<u64>,
+    /// Open descriptors (at most [`MAX_SNAPSHOT_FDS`]).
+    #[serde(default)]
+    pub fds: Vec<FdInfo>,
+}
+
+impl ProcessInfo {
+    /// A process known only by its id and name: what an event from a
+    /// process never seen before tells.
+    pub fn bare(pid: u32, comm: &str) -> Self {
+        Self {
+            pid,
+            ppid: 0,
+            sid: 0,
+            comm: comm.to_string(),
+            exe_path: String::new(),
+            args: Vec::new(),
+            cwd: String::new(),
+            uid: 0,
+            euid: 0,
+            gid: 0,
+            loginuid: u32::MAX,
+            tty: 0,
+            container: Container::host(),
+            pgid: 0,
+            vpid: None,
+            vpgid: None,
+            egid: 0,
+            threads: vec![ThreadIds {
+                tid: pid,
+                vtid: pid,
+            }],
+            cap_effective: 0,
+            cap_permitted: 0,
+            cap_inheritable: 0,
+            cap_bounding: None,
+            caps_known: false,
+            env: Vec::new(),
+            exe_ino: None,
+            exe_ctime_ns: None,
+            exe_mtime_ns: None,
+            exe_from_memfd: false,
+            exe_upper_layer: None,
+            start_ns: None,
+            fds: Vec::new(),
+        }
+    }
 }
 
 /// The fields of `/proc/PID/stat` the table needs.
@@ -49,6 +164,10 @@ pub struct Stat {
     pub sid: u32,
     /// Controlling terminal.
     pub tty: u32,
+    /// Process group.
+    pub pgrp: u32,
+    /// Start time in clock ticks after boot, when the line is long enough.
+    pub start_ticks: Option<u64>,
 }
 
 /// Parses `/proc/PID/stat`. The command name may hold spaces and
@@ -60,14 +179,18 @@ pub fn parse_stat(text: &str) -> Option<Stat> {
     // After the name: state ppid pgrp session tty_nr ...
     let mut rest = text.get(close + 1..)?.split_whitespace().skip(1);
     let ppid = rest.next()?.parse().ok()?;
-    let _pgrp = rest.next()?;
+    let pgrp = rest.next()?.parse().ok()?;
     let sid = rest.next()?.parse().ok()?;
     let tty = rest.next()?.parse::<i64>().ok()?;
+    // tpgid .. itrealvalue come before starttime (the 22nd field).
+    let start_ticks = rest.nth(14).and_then(|v| v.parse().ok());
     Some(Stat {
         comm,
         ppid,
         sid,
         tty: u32::try_from(tty).unwrap_or(0),
+        pgrp,
+        start_ticks,
     })
 }
 
@@ -80,6 +203,148 @@ pub fn status_ids(status: &str, key: &str) -> Option<[u32; 4]> {
         .split_whitespace()
         .map(|v| v.parse().ok());
     Some([ids.next()??, ids.next()??, ids.next()??, ids.next()??])
+}
+
+/// The innermost (own pid namespace) id of an `NStgid:`/`NSpgid:`/`NSpid:` line.
+pub fn status_ns_id(status: &str, key: &str) -> Option<u32> {
+    let line = status.lines().find(|l| l.starts_with(key))?;
+    line.get(key.len()..)?
+        .split_whitespace()
+        .last()?
+        .parse()
+        .ok()
+}
+
+/// A hexadecimal capability mask line (`CapEff:`) of `/proc/PID/status`.
+pub fn status_caps(status: &str, key: &str) -> Option<u64> {
+    let line = status.lines().find(|l| l.starts_with(key))?;
+    u64::from_str_radix(line.get(key.len()..)?.trim(), 16).ok()
+}
+
+/// What a `/proc/PID/fd/N` link target says about the descriptor: its kind
+/// and name (`/memfd:x (deleted)` becomes the memfd named `memfd:x`).
+pub fn classify_fd_link(target: &str) -> (FdKind, String) {
+    if let Some(memfd) = target.strip_prefix("/memfd:") {
+        let name = memfd.strip_suffix(" (deleted)").unwrap_or(memfd);
+        return (FdKind::Memfd, format!("memfd:{name}"));
+    }
+    let kind = if target.starts_with('/') {
+        FdKind::File
+    } else if target.starts_with("socket:") {
+        FdKind::OtherSocket
+    } else if target.starts_with("pipe:") {
+        FdKind::Pipe
+    } else if let Some(anon) = target.strip_prefix("anon_inode:") {
+        match anon.trim_start_matches('[').trim_end_matches(']') {
+            "eventfd" => FdKind::Event,
+            "signalfd" => FdKind::Signalfd,
+            "eventpoll" => FdKind::Eventpoll,
+            "inotify" => FdKind::Inotify,
+            "timerfd" => FdKind::Timerfd,
+            "userfaultfd" => FdKind::Userfaultfd,
+            "io_uring" => FdKind::IoUring,
+            "pidfd" => FdKind::Pidfd,
+            other if other.starts_with("bpf") => FdKind::Bpf,
+            _ => FdKind::Unknown,
+        }
+    } else {
+        FdKind::Unknown
+    };
+    let name = if kind == FdKind::OtherSocket {
+        String::new()
+    } else {
+        target.to_string()
+    };
+    (kind, name)
+}
+
+/// The open descriptors of the process in `dir` (`/proc/PID`), with their
+/// open flags from `fdinfo`; unreadable entries are skipped.
+fn read_fds(dir: &Path) -> Vec<FdInfo> {
+    let Ok(entries) = std::fs::read_dir(dir.join("fd")) else {
+        return Vec::new();
+    };
+    // Read only for processes that hold sockets, once.
+    let mut sockets: Option<SocketTables> = None;
+    let mut fds: Vec<FdInfo> = entries
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let num: i64 = entry.file_name().to_str()?.parse().ok()?;
+            let target = std::fs::read_link(entry.path()).ok()?;
+            let target = target.to_string_lossy();
+            let (mut kind, name) = classify_fd_link(&target);
+            if kind == FdKind::File && std::fs::metadata(entry.path()).is_ok_and(|m| m.is_dir()) {
+                kind = FdKind::Directory;
+            }
+            let mut fd = FdInfo::new(num, kind, name);
+            if let Some(inode) = super::netfs::socket_inode(&target) {
+                sockets
+                    .get_or_insert_with(|| SocketTables::read(&dir.join("net")))
+                    .describe(&mut fd, inode);
+            }
+            fd.flags = std::fs::read_to_string(dir.join("fdinfo").join(num.to_string()))
+                .ok()
+                .and_then(|info| {
+                    let line = info.lines().find(|l| l.starts_with("flags:"))?;
+                    u64::from_str_radix(line.get(6..)?.trim(), 8).ok()
+                })
+                .unwrap_or(0);
+            Some(fd)
+        })
+        .take(MAX_SNAPSHOT_FDS)
+        .collect();
+    fds.sort_by_key(|fd| fd.num);
+    fds
+}
+
+/// The threads of the process in `dir`, with their ids in the process's
+/// pid namespace (read per thread only when that namespace is not the host's).
+fn read_threads(dir: &Path, pid: u32, vpid: Option<u32>) -> Vec<ThreadIds> {
+    let nested = vpid.is_some_and(|v| v != pid);
+    let mut threads: Vec<ThreadIds> = std::fs::read_dir(dir.join("task"))
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter_map(|entry| {
+                    let tid: u32 = entry.file_name().to_str()?.parse().ok()?;
+                    let vtid = if nested {
+                        std::fs::read_to_string(entry.path().join("status"))
+                            .ok()
+                            .and_then(|s| status_ns_id(&s, "NSpid:"))?
+                    } else {
+                        tid
+                    };
+                    Some(ThreadIds { tid, vtid })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if threads.is_empty() {
+        threads.push(ThreadIds {
+            tid: pid,
+            vtid: vpid.unwrap_or(pid),
+        });
+    }
+    threads.sort_by_key(|t| t.tid);
+    threads
+}
+
+/// Boot time in ns since the epoch (`btime` of `/proc/stat`) and the clock
+/// tick rate, to turn a start time in ticks into wall time.
+fn boot_clock(proc_root: &Path) -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string(proc_root.join("stat")).ok()?;
+    let btime: u64 = stat
+        .lines()
+        .find_map(|l| l.strip_prefix("btime "))?
+        .trim()
+        .parse()
+        .ok()?;
+    // SAFETY: sysconf has no preconditions.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    Some((
+        btime.checked_mul(1_000_000_000)?,
+        u64::try_from(ticks).ok().filter(|&t| t > 0)?,
+    ))
 }
 
 /// Reads one process from `proc_root` (normally `/proc`).
@@ -112,12 +377,55 @@ pub fn read_process(proc_root: &Path, pid: u32) -> io::Result<ProcessInfo> {
         .and_then(|t| t.trim().parse().ok())
         .unwrap_or(u32::MAX);
     let cgroups = std::fs::read_to_string(dir.join("cgroup")).unwrap_or_default();
+    let vpid = status_ns_id(&status, "NStgid:");
+    let exe_meta = std::fs::metadata(dir.join("exe")).ok();
+    let exe_path = link("exe");
+    let env = std::fs::read(dir.join("environ"))
+        .unwrap_or_default()
+        .split(|&b| b == 0)
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| String::from_utf8_lossy(entry).into_owned())
+        .collect();
+    let start_ns =
+        stat.start_ticks
+            .zip(boot_clock(proc_root))
+            .and_then(|(start, (boot_ns, hz))| {
+                boot_ns.checked_add(start.checked_mul(1_000_000_000)? / hz)
+            });
+    let timestamp = |secs: i64, nsecs: i64| {
+        u64::try_from(secs)
+            .ok()?
+            .checked_mul(1_000_000_000)?
+            .checked_add(u64::try_from(nsecs).ok()?)
+    };
     Ok(ProcessInfo {
+        pgid: stat.pgrp,
+        vpid,
+        vpgid: status_ns_id(&status, "NSpgid:"),
+        egid: gids[1],
+        threads: read_threads(&dir, pid, vpid),
+        cap_effective: status_caps(&status, "CapEff:").unwrap_or(0),
+        cap_permitted: status_caps(&status, "CapPrm:").unwrap_or(0),
+        cap_inheritable: status_caps(&status, "CapInh:").unwrap_or(0),
+        cap_bounding: status_caps(&status, "CapBnd:"),
+        caps_known: status_caps(&status, "CapEff:").is_some(),
+        env,
+        exe_ino: exe_meta.as_ref().map(|m| m.ino()),
+        exe_ctime_ns: exe_meta
+            .as_ref()
+            .and_then(|m| timestamp(m.ctime(), m.ctime_nsec())),
+        exe_mtime_ns: exe_meta
+            .as_ref()
+            .and_then(|m| timestamp(m.mtime(), m.mtime_nsec())),
+        exe_from_memfd: exe_path.starts_with("/memfd:"),
+        exe_upper_layer: None,
+        start_ns,
+        fds: read_fds(&dir),
         pid,
         ppid: stat.ppid,
         sid: stat.sid,
         comm: stat.comm,
-        exe_path: link("exe"),
+        exe_path,
         args,
         cwd: link("cwd"),
         uid: uids[0],
@@ -151,6 +459,9 @@ mod tests {
             parse_stat("4242 (my (odd) prog) S 17 4242 4200 34817 4242 4194304 0 0").unwrap();
         assert_eq!(stat.comm, "my (odd) prog");
         assert_eq!((stat.ppid, stat.sid, stat.tty), (17, 4200, 34817));
+        assert_eq!((stat.pgrp, stat.start_ticks), (4242, None));
+        let full = parse_stat("9 (x) S 1 9 9 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 12345 0").unwrap();
+        assert_eq!(full.start_ticks, Some(12345));
         assert_eq!(parse_stat("1 (init) S"), None);
         assert_eq!(parse_stat("garbage"), None);
         assert_eq!(parse_stat("1 (x) S a b c d"), None);
@@ -179,6 +490,90 @@ mod tests {
         assert_eq!(me.uid, unsafe { libc::getuid() });
         let name = exe.file_name().unwrap().to_string_lossy();
         assert!(name.starts_with(&me.comm), "{name} vs {}", me.comm);
+    }
+
+    #[test]
+    fn reads_ids_capabilities_environment_and_descriptors() {
+        use std::os::fd::AsRawFd;
+        let file = std::fs::File::open("/proc/self/status").unwrap();
+        let me = read_process(Path::new("/proc"), std::process::id()).unwrap();
+        assert!(me.vpid.is_some() && me.vpgid.is_some());
+        assert!(me.caps_known && me.cap_bounding.is_some());
+        assert!(!me.env.is_empty(), "environ is read");
+        assert!(me.threads.iter().any(|t| t.tid == me.pid));
+        assert!(me.exe_ino.is_some() && me.exe_ctime_ns.is_some() && me.exe_mtime_ns.is_some());
+        assert!(!me.exe_from_memfd);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos() as u64;
+        let start = me.start_ns.unwrap();
+        assert!(
+            start <= now && now - start < 3_600_000_000_000,
+            "{start} vs {now}"
+        );
+        let fd = me
+            .fds
+            .iter()
+            .find(|fd| fd.num == i64::from(file.as_raw_fd()))
+            .expect("the open file is listed");
+        assert!(fd.name.starts_with("/proc/") && fd.name.ends_with("/status"));
+        assert_eq!(fd.kind, FdKind::File);
+        assert!(fd.close_on_exec(), "Rust opens files close-on-exec");
+    }
+
+    #[test]
+    fn sockets_of_this_process_get_their_addresses() {
+        use std::os::fd::AsRawFd;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let me = read_process(Path::new("/proc"), std::process::id()).unwrap();
+        let fd = me
+            .fds
+            .iter()
+            .find(|fd| fd.num == i64::from(listener.as_raw_fd()))
+            .expect("the listener is listed");
+        assert_eq!(fd.kind, FdKind::Ipv4);
+        assert_eq!(fd.name, format!("127.0.0.1:{port}"));
+        assert_eq!(fd.socket.as_ref().and_then(|s| s.is_server), Some(true));
+    }
+
+    #[test]
+    fn classifies_descriptor_links() {
+        assert_eq!(
+            classify_fd_link("/memfd:x (deleted)"),
+            (FdKind::Memfd, "memfd:x".into())
+        );
+        assert_eq!(classify_fd_link("socket:[123]").0, FdKind::OtherSocket);
+        assert_eq!(classify_fd_link("pipe:[9]").0, FdKind::Pipe);
+        assert_eq!(classify_fd_link("anon_inode:[eventfd]").0, FdKind::Event);
+        assert_eq!(classify_fd_link("anon_inode:inotify").0, FdKind::Inotify);
+        assert_eq!(classify_fd_link("anon_inode:bpf-map").0, FdKind::Bpf);
+        assert_eq!(classify_fd_link("anon_inode:[weird]").0, FdKind::Unknown);
+        assert_eq!(classify_fd_link("").0, FdKind::Unknown);
+    }
+
+    #[test]
+    fn snapshots_round_trip_and_older_ones_still_load() {
+        let me = read_process(Path::new("/proc"), std::process::id()).unwrap();
+        let text = serde_json::to_string(&me).unwrap();
+        assert_eq!(serde_json::from_str::<ProcessInfo>(&text).unwrap(), me);
+        let mut old: serde_json::Value = serde_json::to_value(ProcessInfo::bare(7, "x")).unwrap();
+        for key in ["fds", "env", "vpid", "threads", "caps_known", "start_ns"] {
+            old.as_object_mut().unwrap().remove(key);
+        }
+        let loaded: ProcessInfo = serde_json::from_value(old).unwrap();
+        assert_eq!((loaded.pid, loaded.vpid, loaded.fds.len()), (7, None, 0));
+    }
+
+    #[test]
+    fn reads_namespace_ids_and_capability_masks() {
+        let status = "NStgid:\t4242\t7\nNSpgid:\t4200\t1\nCapEff:\t000001ffffffffff\nCapInh:\tzz\n";
+        assert_eq!(status_ns_id(status, "NStgid:"), Some(7));
+        assert_eq!(status_ns_id(status, "NSpgid:"), Some(1));
+        assert_eq!(status_ns_id(status, "NSpid:"), None);
+        assert_eq!(status_caps(status, "CapEff:"), Some(0x1ff_ffff_ffff));
+        assert_eq!(status_caps(status, "CapInh:"), None);
     }
 
     #[test]
