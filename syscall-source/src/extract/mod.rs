@@ -611,7 +611,7 @@ impl<'s> EventView<'s> {
             .then(|| FieldValue::owned(caps::to_text(set(info))))
     }
 
-    fn user(&self, uid: u32) -> Option<&'s crate::state::User> {
+    pub(crate) fn user(&self, uid: u32) -> Option<&'s crate::state::User> {
         self.state.users_for(self.container()?).user(uid)
     }
 

@@ -1246,7 +1246,7 @@ fn every_field_the_rules_use_is_declared_and_extracted() {
 }
 
 #[test]
-fn the_argument_seam_answers_nothing_until_params_is_connected() {
+fn arguments_render_through_params_with_this_events_state() {
     let mut s = login_tree();
     let open = s.syscall(200, nr("open"), -2, &[0, 0], &[(0, b"/nope")]);
     assert_eq!(
@@ -1254,7 +1254,20 @@ fn the_argument_seam_answers_nothing_until_params_is_connected() {
             open,
             &["evt.arg[flags]", "evt.args", "evt.rawarg[flags]", "evt.res"]
         ),
-        some(&["-", "-", "-", "-"])
+        some(&[
+            "O_RDONLY",
+            "fd=-2(ENOENT) name=/nope flags=1(O_RDONLY) mode=0",
+            "1",
+            "ENOENT"
+        ])
+    );
+    // A descriptor argument shows the file the state tables know it as.
+    let opened = s.syscall(200, nr("open"), 5, &[0, 0], &[(0, b"/etc/shadow")]);
+    s.feed(opened);
+    let close = s.syscall(200, nr("close"), 0, &[5], &[]);
+    assert_eq!(
+        s.eval(close, &["evt.arg[fd]", "evt.args"]),
+        some(&["<f>/etc/shadow", "res=0 fd=5(<f>/etc/shadow)"])
     );
 }
 
