@@ -180,6 +180,8 @@ fn attack_and_replay(label: &str, rules: &[&str], scenarios: &[Scenario<'_>]) {
     let running = Running::spawn(command, "syscall source attached");
     let mut live = Vec::new();
     for scenario in scenarios {
+        // Shown with the test's output when it fails.
+        println!("scenario: {}", scenario.rule);
         (scenario.near_miss)();
         (scenario.attack)();
         let lines = running.lines_until(ALERT_WAIT, |line| {

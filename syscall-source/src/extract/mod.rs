@@ -202,17 +202,36 @@ impl<'s> EventView<'s> {
     }
 
     /// `container.privileged`, without a runtime to ask: a container is taken
-    /// as privileged when every process of it whose capabilities we know has
-    /// the full capability set a `--privileged` container gets, judged from
-    /// the bounding set (which no process of an ordinary container holds in
-    /// full, and which a privileged container's non-root processes keep) or,
-    /// when that is unknown, the effective set. `None` on the host and when
-    /// no process's capabilities are known.
+    /// as privileged when every process of it whose capabilities we know
+    /// holds every capability the host grants (what `--privileged` gives),
+    /// judged from the bounding set (which no process of an ordinary
+    /// container holds in full, and which a privileged container's non-root
+    /// processes keep) or, when that is unknown, the effective set. "What
+    /// the host grants" is the bounding set of the host's init when known
+    /// (hosts and sandboxes may withhold some capabilities from everyone),
+    /// else every capability. `None` on the host and when no process's
+    /// capabilities are known.
     pub fn container_privileged(&self) -> Option<bool> {
         let container = self.container()?;
         if container.runtime == crate::state::Runtime::Host {
             return None;
         }
+        let host_grants = self
+            .state
+            .processes
+            .get(&1)
+            .filter(|init| {
+                init.info.caps_known && init.info.container.runtime == crate::state::Runtime::Host
+            })
+            .and_then(|init| init.info.cap_bounding);
+        // A host whose init lacks CAP_SYS_ADMIN says nothing useful; ask for everything then.
+        let required = match host_grants {
+            Some(grants) if grants & (1 << caps::CAP_SYS_ADMIN) != 0 => {
+                grants & caps::PRIVILEGED_MASK
+            }
+            _ => caps::PRIVILEGED_MASK,
+        };
+        let holds_all = |mask: u64| mask & required == required;
         let mut any = false;
         let members = self
             .state
@@ -222,11 +241,11 @@ impl<'s> EventView<'s> {
             .filter(|p| p.info.caps_known && p.info.container.id == container.id);
         for process in members {
             any = true;
-            let full = match process.info.cap_bounding {
-                Some(bounding) => caps::is_full(bounding),
-                None => caps::is_full(process.info.cap_effective),
-            };
-            if !full {
+            let mask = process
+                .info
+                .cap_bounding
+                .unwrap_or(process.info.cap_effective);
+            if !holds_all(mask) {
                 return Some(false);
             }
         }

@@ -46,6 +46,9 @@ const NAMES: &[&str] = &[
     "CAP_CHECKPOINT_RESTORE",
 ];
 
+/// The capability bit of `CAP_SYS_ADMIN`.
+pub const CAP_SYS_ADMIN: u32 = 21;
+
 /// Every capability up to `CAP_AUDIT_READ` (bit 37): what a privileged
 /// container holds on any kernel since 4.16. Newer bits are left out so the
 /// test also holds on kernels that do not know them.
