@@ -10,4 +10,5 @@ mod rules;
 mod sdk_example;
 mod syscall;
 mod syscall_attacks;
+mod syscall_capture;
 mod webhook;

@@ -37,8 +37,8 @@ pub struct Config {
     pub plugin_limits: LimitsConfig,
     /// `webhook`.
     pub webhook: WebhookConfig,
-    /// Ring buffer bytes per CPU for the syscall probe, from Falco's
-    /// `engine.modern_ebpf.buf_size_preset`.
+    /// Ring buffer bytes per CPU for the syscall probe: `syscall.buffer_bytes_per_cpu`,
+    /// else Falco's `engine.modern_ebpf.buf_size_preset`.
     pub syscall_ring_bytes_per_cpu: Option<u32>,
     /// Keys present in the file that Lanner ignores.
     pub ignored_keys: Vec<String>,
@@ -163,7 +163,15 @@ impl Config {
                 "plugin_limits" => config.plugin_limits = plugins::limits(value, &node_invalid)?,
                 "webhook" => config.webhook = plugins::webhook(value, &node_invalid)?,
                 "engine" => {
-                    config.syscall_ring_bytes_per_cpu = engine_buffer_size(value, &node_invalid)?
+                    if let Some(bytes) = engine_buffer_size(value, &node_invalid)? {
+                        config.syscall_ring_bytes_per_cpu.get_or_insert(bytes);
+                    }
+                }
+                "syscall" => {
+                    if let Some(bytes) = syscall_buffer_size(value, &node_invalid)? {
+                        // Lanner's own key wins over Falco's preset.
+                        config.syscall_ring_bytes_per_cpu = Some(bytes);
+                    }
                 }
                 other => config.ignored_keys.push(other.to_string()),
             }
@@ -205,6 +213,45 @@ fn engine_buffer_size(
     }
 }
 
+/// `syscall.buffer_bytes_per_cpu`: the exact ring size per CPU (the probe
+/// checks it is a power of two and a multiple of the page size).
+fn syscall_buffer_size(
+    syscall: &yaml::Node,
+    invalid: &dyn Fn(&yaml::Node, String) -> ConfigError,
+) -> Result<Option<u32>, ConfigError> {
+    let Some(entries) = syscall.map() else {
+        return Err(invalid(syscall, "`syscall` must be a mapping".into()));
+    };
+    let mut size = None;
+    for (key, value) in entries {
+        match key.scalar() {
+            Some("buffer_bytes_per_cpu") => {
+                size = Some(
+                    value
+                        .scalar()
+                        .and_then(|t| t.parse::<u32>().ok())
+                        .ok_or_else(|| {
+                            invalid(
+                                value,
+                                "syscall.buffer_bytes_per_cpu must be a number of bytes".into(),
+                            )
+                        })?,
+                );
+            }
+            other => {
+                return Err(invalid(
+                    key,
+                    format!(
+                        "unknown key `syscall.{}`; known: buffer_bytes_per_cpu",
+                        other.unwrap_or_default()
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(size)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,6 +271,17 @@ mod tests {
         assert_eq!(size("engine:\n  kind: modern_ebpf\n"), None);
         let err = config("engine:\n  modern_ebpf:\n    buf_size_preset: 11\n").unwrap_err();
         assert!(err.to_string().contains("c.yaml:3:"), "{err}");
+        // Lanner's own key wins, whichever comes first.
+        let both = "syscall:\n  buffer_bytes_per_cpu: 4096\nengine:\n  modern_ebpf:\n    buf_size_preset: 4\n";
+        assert_eq!(size(both), Some(4096));
+        let err = config("syscall:\n  buffer_bytes: 4096\n").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("unknown key `syscall.buffer_bytes`"),
+            "{err}"
+        );
+        let err = config("syscall:\n  buffer_bytes_per_cpu: lots\n").unwrap_err();
+        assert!(err.to_string().contains("c.yaml:2:"), "{err}");
     }
 
     #[test]

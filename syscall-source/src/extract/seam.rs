@@ -61,7 +61,7 @@ impl ParamContext for EventView<'_> {
             .fds
             .get(fd)
             .or(self.fd().filter(|f| f.num == fd))?;
-        (!info.name.is_empty()).then(|| Cow::Borrowed(info.name.as_str()))
+        (!info.name.is_empty()).then_some(Cow::Borrowed(info.name.as_str()))
     }
 
     fn fd_tag(&self, fd: i64) -> Option<Cow<'_, str>> {
@@ -84,7 +84,7 @@ impl ParamContext for EventView<'_> {
 
     fn cwd(&self) -> Option<Cow<'_, str>> {
         let cwd = &self.process()?.info.cwd;
-        (!cwd.is_empty()).then(|| Cow::Borrowed(cwd.as_str()))
+        (!cwd.is_empty()).then_some(Cow::Borrowed(cwd.as_str()))
     }
 
     fn user_name(&self, uid: u32) -> Option<Cow<'_, str>> {
@@ -137,9 +137,11 @@ impl ParamContext for EventView<'_> {
                 }
                 num(flags)
             }
-            F::CapInheritable => info.caps_known.then(|| V::Num(info.cap_inheritable as i64)),
-            F::CapPermitted => info.caps_known.then(|| V::Num(info.cap_permitted as i64)),
-            F::CapEffective => info.caps_known.then(|| V::Num(info.cap_effective as i64)),
+            F::CapInheritable => info
+                .caps_known
+                .then_some(V::Num(info.cap_inheritable as i64)),
+            F::CapPermitted => info.caps_known.then_some(V::Num(info.cap_permitted as i64)),
+            F::CapEffective => info.caps_known.then_some(V::Num(info.cap_effective as i64)),
             F::ExeIno => info.exe_ino.and_then(num),
             F::ExeInoCtime => info.exe_ctime_ns.and_then(num),
             F::ExeInoMtime => info.exe_mtime_ns.and_then(num),

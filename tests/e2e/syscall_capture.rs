@@ -1,0 +1,178 @@
+//! Recording and replaying the syscall source, its drop accounting, and the
+//! errors a user meets with bad captures or settings.
+
+use lanner_tests::{Running, TempDir, lanner, require_root};
+use serde_json::Value;
+use std::{
+    io::Write,
+    os::unix::{fs::PermissionsExt, process::CommandExt},
+    time::Duration,
+};
+
+const SHADOW_RULE: &str = r#"
+- rule: Shadow read
+  desc: test rule for reads of /etc/shadow
+  condition: evt.type in (open, openat, openat2) and evt.is_open_read = true and fd.name = /etc/shadow
+  output: shadow read (proc=%proc.name parent=%proc.pname file=%fd.name)
+  priority: WARNING
+"#;
+
+fn world_readable(dir: &TempDir) {
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn a_capture_with_damaged_lines_replays_the_rest_without_root() {
+    require_root();
+    let dir = TempDir::new("capture-damaged");
+    world_readable(&dir);
+    let rules = dir.write("rules.yaml", SHADOW_RULE);
+    let capture = dir.path().join("capture.jsonl");
+    let mut command = lanner();
+    command
+        .args(["run", "--source", "syscall", "-r"])
+        .arg(&rules)
+        .arg("--record")
+        .arg(&capture);
+    let running = Running::spawn(command, "syscall source attached");
+    let status = std::process::Command::new("cat")
+        .arg("/etc/shadow")
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let live = running.wait_for_line(Duration::from_secs(20), |l| l.contains("shadow read"));
+    assert!(live.contains("proc=cat"), "{live}");
+    let (status, stderr) = running.terminate();
+    assert!(status.success(), "{stderr:?}");
+
+    // Damage it: garbage in the middle, a cut-off record at the end.
+    let text = std::fs::read_to_string(&capture).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    let middle = lines.len() / 2;
+    lines.insert(middle, "{\"Event\": \"not an event\"}");
+    lines.insert(2, "this is not json");
+    let damaged = dir.path().join("damaged.jsonl");
+    let mut out = std::fs::File::create(&damaged).unwrap();
+    writeln!(out, "{}", lines.join("\n")).unwrap();
+    write!(out, "{{\"Event\":{{\"ts_ns\":1").unwrap();
+    drop(out);
+    std::fs::set_permissions(&damaged, std::fs::Permissions::from_mode(0o644)).unwrap();
+
+    let out = lanner()
+        .args(["run", "--source", "syscall", "--input"])
+        .arg(&damaged)
+        .arg("-r")
+        .arg(&rules)
+        .uid(65534)
+        .gid(65534)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.contains("shadow read (proc=cat") && l.contains("file=/etc/shadow")),
+        "replay lost the alert: {stdout}\n{stderr}"
+    );
+    assert!(
+        stderr.contains("damaged.jsonl:3: malformed capture record"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("3 malformed lines skipped"), "{stderr}");
+}
+
+#[test]
+fn files_that_are_not_captures_are_refused_with_the_reason() {
+    let dir = TempDir::new("capture-refused");
+    let not_capture = dir.write(
+        "events.json",
+        "{\"kind\":\"Event\",\"apiVersion\":\"audit.k8s.io/v1\"}\n",
+    );
+    let out = lanner()
+        .args(["run", "--source", "syscall", "--input"])
+        .arg(&not_capture)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("not a Lanner syscall capture"), "{stderr}");
+
+    let out = lanner()
+        .args(["run", "--source", "k8s_audit", "--record"])
+        .arg(dir.path().join("x.jsonl"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("--record writes what the syscall source captures"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_ring_size_the_kernel_cannot_use_is_refused() {
+    require_root();
+    let dir = TempDir::new("capture-ring-size");
+    let config = dir.write("lanner.yaml", "syscall:\n  buffer_bytes_per_cpu: 5000\n");
+    let out = lanner().args(["run", "-c"]).arg(&config).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("power of two"), "{stderr}");
+}
+
+#[test]
+fn dropped_events_raise_an_internal_alert_and_are_counted_per_cpu() {
+    require_root();
+    let dir = TempDir::new("capture-drops");
+    // One page per CPU: a burst of opens overflows it between two reads.
+    let config = dir.write(
+        "lanner.yaml",
+        "json_output: true\nsyscall:\n  buffer_bytes_per_cpu: 4096\n",
+    );
+    let rules = dir.write("rules.yaml", SHADOW_RULE);
+    let mut command = lanner();
+    command
+        .args(["run", "-c"])
+        .arg(&config)
+        .arg("-r")
+        .arg(&rules);
+    let running = Running::spawn(command, "syscall source attached");
+    let burst = std::thread::spawn(|| {
+        for _ in 0..200_000 {
+            drop(std::fs::File::open("/etc/hostname").unwrap());
+        }
+    });
+    let line = running.wait_for_line(Duration::from_secs(30), |l| {
+        l.contains("Syscall event drops")
+    });
+    burst.join().unwrap();
+    let alert: Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(alert["priority"], "Critical");
+    assert_eq!(alert["source"], "internal");
+    assert!(
+        alert["output_fields"]["scap.n_drops"].as_u64().unwrap() > 0,
+        "{line}"
+    );
+    assert!(
+        alert["output_fields"]["scap.n_drops_per_cpu"]
+            .as_str()
+            .unwrap()
+            .contains("cpu0="),
+        "{line}"
+    );
+    let (status, stderr) = running.terminate();
+    assert!(status.success(), "{stderr:?}");
+    let summary = stderr
+        .iter()
+        .find(|l| l.starts_with("lanner: syscall source:"))
+        .unwrap_or_else(|| panic!("no summary: {stderr:?}"));
+    assert!(
+        summary.contains("cpu0:") && summary.contains("dropped"),
+        "{summary}"
+    );
+    assert!(!summary.contains(" 0 dropped,"), "drops counted: {summary}");
+}
