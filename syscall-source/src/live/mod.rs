@@ -7,7 +7,7 @@
 //! - at start, a `/proc` snapshot of every process and the host's users;
 //! - before the first event of a cgroup, that cgroup's path;
 //! - after an exec, a fresh `/proc` snapshot of the process when it is still
-//!   running the image the exec installed;
+//!   running (not yet a zombie) the image the exec installed;
 //! - the users of each container the first time one of its processes is seen.
 //!
 //! The probe is attached before `/proc` is read, so no process can start in
@@ -109,6 +109,9 @@ impl LiveSource {
         if let EventDetail::Exec { filename, .. } = &event.detail
             && let Ok(process) = procfs::read_process(&self.proc_root, event.pid)
             && runs_image(&process.comm, filename)
+            // A process that already exited (a zombie) has no executable
+            // left to read; its snapshot would only blank what the exec said.
+            && !process.exe_path.is_empty()
         {
             out.push(CaptureRecord::Process(process));
         }
