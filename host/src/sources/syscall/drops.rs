@@ -74,3 +74,64 @@ impl DropMonitor {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lanner_syscall_source::probe::CpuStats;
+
+    fn stats(per_cpu: &[(u64, u64)]) -> ProbeStats {
+        let per_cpu: Vec<CpuStats> = per_cpu
+            .iter()
+            .map(|&(events, drops)| CpuStats {
+                events,
+                drops,
+                ..CpuStats::default()
+            })
+            .collect();
+        ProbeStats {
+            events: per_cpu.iter().map(|c| c.events).sum(),
+            drops: per_cpu.iter().map(|c| c.drops).sum(),
+            per_cpu,
+            ..ProbeStats::default()
+        }
+    }
+
+    const SECOND: u64 = 1_000_000_000;
+
+    #[test]
+    fn alerts_on_new_drops_at_most_once_per_interval_with_counts_since_the_last() {
+        let mut monitor = DropMonitor::new(30 * SECOND);
+        assert!(
+            monitor
+                .check(&stats(&[(100, 0), (50, 0)]), SECOND, "h")
+                .is_none()
+        );
+        let alert = monitor
+            .check(&stats(&[(200, 5), (80, 0)]), 2 * SECOND, "h")
+            .expect("drops alert");
+        assert_eq!(alert.rule, "Syscall event drops");
+        assert_eq!(alert.priority, Priority::Critical);
+        assert_eq!(alert.source, "internal");
+        assert_eq!(alert.output_fields["scap.n_drops"], 5);
+        assert_eq!(alert.output_fields["scap.n_evts"], 280);
+        assert_eq!(alert.output_fields["scap.n_drops_per_cpu"], "cpu0=5 cpu1=0");
+        // More drops within the interval: quiet; after it: the drops since the last alert.
+        assert!(
+            monitor
+                .check(&stats(&[(300, 9), (90, 1)]), 10 * SECOND, "h")
+                .is_none()
+        );
+        let later = monitor
+            .check(&stats(&[(400, 9), (95, 3)]), 40 * SECOND, "h")
+            .expect("second alert");
+        assert_eq!(later.output_fields["scap.n_drops"], 7);
+        assert_eq!(later.output_fields["scap.n_drops_per_cpu"], "cpu0=4 cpu1=3");
+        // No new drops: no alert, however long.
+        assert!(
+            monitor
+                .check(&stats(&[(500, 9), (99, 3)]), 100 * SECOND, "h")
+                .is_none()
+        );
+    }
+}
