@@ -1,11 +1,15 @@
 //! The syscall source's overhead on syscall-heavy workloads (needs root).
 //!
 //! For each workload (an open/close loop, a fork/exec loop, a TCP
-//! connect/accept loop on loopback) it measures the workload's throughput
-//! with no Lanner running, then with `lanner run --source syscall` running
-//! (a) the full stable Falco rule set and (b) one rule needing a single
-//! syscall, and reports each ratio to the baseline, Lanner's CPU time and
-//! peak RSS over the run, and the events and drops the probe counted.
+//! connect/accept loop on loopback, a pipe write/read loop) it measures the
+//! workload's throughput with no Lanner running, then with `lanner run
+//! --source syscall` running (a) the full stable Falco rule set, (b) one
+//! rule needing a single syscall, (c) one rule without an event type, which
+//! needs every syscall; and reports each ratio to the baseline, Lanner's CPU
+//! time and peak RSS over the run, and the events and drops the probe
+//! counted. (b) against (c) is the in-kernel filter's effect: open, close,
+//! exec and connect are always captured (the state tables need them), read
+//! and write only when a rule does.
 //! Baselines and Lanner runs alternate, and every figure is the median of
 //! the rounds, so drift on a shared machine hits both sides alike.
 //!
@@ -30,11 +34,15 @@ const RULES: &str = concat!(
 /// in-kernel filter costs when the rules need (almost) nothing.
 const FEW_SYSCALLS_RULE: &str = "- rule: ptrace only\n  desc: needs one syscall\n  condition: evt.type = ptrace\n  output: ptrace by %proc.name\n  priority: WARNING\n";
 
+/// A rule without an event type: every syscall must reach userspace.
+const ALL_SYSCALLS_RULE: &str = "- rule: any syscall\n  desc: needs every syscall\n  condition: proc.name = no-such-process-name\n  output: seen %proc.name\n  priority: WARNING\n";
+
 #[derive(Clone, Copy, Debug)]
 enum Workload {
     OpenClose,
     ForkExec,
     Network,
+    PipeIo,
 }
 
 impl Workload {
@@ -43,6 +51,7 @@ impl Workload {
             Self::OpenClose => "open/close loop",
             Self::ForkExec => "fork/exec loop (/bin/true)",
             Self::Network => "TCP connect/accept/close loop",
+            Self::PipeIo => "pipe write/read loop (1 byte)",
         }
     }
 
@@ -52,6 +61,11 @@ impl Workload {
         let mut ops = 0u64;
         let listener =
             matches!(self, Self::Network).then(|| TcpListener::bind("127.0.0.1:0").unwrap());
+        let mut pipe = [0i32; 2];
+        if matches!(self, Self::PipeIo) {
+            // SAFETY: a valid two-int array.
+            assert_eq!(unsafe { libc::pipe(pipe.as_mut_ptr()) }, 0);
+        }
         while start.elapsed() < duration {
             for _ in 0..16 {
                 match self {
@@ -68,8 +82,23 @@ impl Workload {
                         let (server, _) = listener.accept().unwrap();
                         drop((client, server));
                     }
+                    Self::PipeIo => {
+                        let mut byte = [7u8];
+                        // SAFETY: our own pipe's fds and a one-byte buffer.
+                        unsafe {
+                            assert_eq!(libc::write(pipe[1], byte.as_ptr().cast(), 1), 1);
+                            assert_eq!(libc::read(pipe[0], byte.as_mut_ptr().cast(), 1), 1);
+                        }
+                    }
                 }
                 ops += 1;
+            }
+        }
+        if matches!(self, Self::PipeIo) {
+            // SAFETY: closing our own pipe.
+            unsafe {
+                libc::close(pipe[0]);
+                libc::close(pipe[1]);
             }
         }
         ops as f64 / start.elapsed().as_secs_f64()
@@ -177,9 +206,12 @@ fn main() {
     let few = dir.join("few.yaml");
     std::fs::write(&few, FEW_SYSCALLS_RULE).unwrap();
     let full = PathBuf::from(RULES);
+    let all = dir.join("all.yaml");
+    std::fs::write(&all, ALL_SYSCALLS_RULE).unwrap();
     let setups = [
         ("full stable rules (falco_rules.yaml)", &full),
         ("one rule, one syscall (ptrace)", &few),
+        ("one rule, every syscall", &all),
     ];
 
     println!(
@@ -190,7 +222,12 @@ fn main() {
         "| workload | rules | baseline ops/s | with Lanner ops/s | ratio | Lanner CPU s per s | peak RSS MiB | events | drops |"
     );
     println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
-    for workload in [Workload::OpenClose, Workload::ForkExec, Workload::Network] {
+    for workload in [
+        Workload::OpenClose,
+        Workload::ForkExec,
+        Workload::Network,
+        Workload::PipeIo,
+    ] {
         for (label, rules) in &setups {
             let (mut base, mut with, mut cpu, mut rss) = (vec![], vec![], vec![], vec![]);
             let (mut events, mut drops) = (0, 0);

@@ -176,3 +176,32 @@ fn dropped_events_raise_an_internal_alert_and_are_counted_per_cpu() {
     );
     assert!(!summary.contains(" 0 dropped,"), "drops counted: {summary}");
 }
+
+#[test]
+fn falcos_metrics_block_publishes_counter_snapshots_as_internal_alerts() {
+    require_root();
+    let dir = TempDir::new("capture-metrics");
+    let config = dir.write(
+        "lanner.yaml",
+        "json_output: true\nmetrics:\n  enabled: true\n  interval: 200ms\n  output_rule: true\n",
+    );
+    let rules = dir.write("rules.yaml", SHADOW_RULE);
+    let mut command = lanner();
+    command
+        .args(["run", "-c"])
+        .arg(&config)
+        .arg("-r")
+        .arg(&rules);
+    let running = Running::spawn(command, "syscall source attached");
+    let line = running.wait_for_line(Duration::from_secs(10), |l| l.contains("metrics snapshot"));
+    let alert: Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(alert["source"], "internal");
+    assert_eq!(alert["priority"], "Informational");
+    let fields = &alert["output_fields"];
+    assert!(fields["scap.n_evts"].is_u64(), "{line}");
+    assert!(fields["scap.n_drops"].is_u64(), "{line}");
+    assert!(fields["scap.n_evts_cpu_0"].is_u64(), "{line}");
+    assert!(fields["scap.n_drops_cpu_0"].is_u64(), "{line}");
+    // Another one follows at the interval.
+    running.wait_for_line(Duration::from_secs(10), |l| l.contains("metrics snapshot"));
+}

@@ -40,6 +40,9 @@ pub struct Config {
     /// Ring buffer bytes per CPU for the syscall probe: `syscall.buffer_bytes_per_cpu`,
     /// else Falco's `engine.modern_ebpf.buf_size_preset`.
     pub syscall_ring_bytes_per_cpu: Option<u32>,
+    /// How often to publish the metrics snapshot alert (Falco's `metrics`
+    /// with `enabled` and `output_rule`); `None`: never.
+    pub metrics_interval: Option<std::time::Duration>,
     /// Keys present in the file that Lanner ignores.
     pub ignored_keys: Vec<String>,
 }
@@ -167,6 +170,7 @@ impl Config {
                         config.syscall_ring_bytes_per_cpu.get_or_insert(bytes);
                     }
                 }
+                "metrics" => config.metrics_interval = metrics_interval(value, &node_invalid)?,
                 "syscall" => {
                     if let Some(bytes) = syscall_buffer_size(value, &node_invalid)? {
                         // Lanner's own key wins over Falco's preset.
@@ -213,6 +217,71 @@ fn engine_buffer_size(
     }
 }
 
+/// Falco's `metrics` block: `enabled`, `interval` (e.g. `15s`, `1m30s`,
+/// `1h`) and `output_rule` (the snapshot as an alert, the only output
+/// Lanner has for it). Other keys (Prometheus, file output) are ignored.
+fn metrics_interval(
+    metrics: &yaml::Node,
+    invalid: &dyn Fn(&yaml::Node, String) -> ConfigError,
+) -> Result<Option<std::time::Duration>, ConfigError> {
+    let Some(entries) = metrics.map() else {
+        return Err(invalid(metrics, "`metrics` must be a mapping".into()));
+    };
+    let (mut enabled, mut output_rule) = (false, true);
+    let mut interval = std::time::Duration::from_secs(3600);
+    for (key, value) in entries {
+        let flag = || match value.scalar() {
+            Some("true") => Ok(true),
+            Some("false") => Ok(false),
+            _ => Err(invalid(
+                value,
+                format!(
+                    "`metrics.{}` must be true or false",
+                    key.scalar().unwrap_or_default()
+                ),
+            )),
+        };
+        match key.scalar() {
+            Some("enabled") => enabled = flag()?,
+            Some("output_rule") => output_rule = flag()?,
+            Some("interval") => {
+                interval = value.scalar().and_then(parse_interval).ok_or_else(|| {
+                    invalid(
+                        value,
+                        "metrics.interval must be a duration such as 15s, 1m30s or 1h".into(),
+                    )
+                })?;
+            }
+            _ => {}
+        }
+    }
+    Ok((enabled && output_rule).then_some(interval))
+}
+
+/// A duration written as number-unit pairs (`100ms`, `30s`, `1m30s`, `1h`); never zero.
+fn parse_interval(text: &str) -> Option<std::time::Duration> {
+    let mut total = std::time::Duration::ZERO;
+    let mut rest = text.trim();
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !c.is_ascii_digit())?;
+        let number: u64 = rest[..digits].parse().ok()?;
+        rest = &rest[digits..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let unit = match &rest[..unit_len] {
+            "ms" => std::time::Duration::from_millis(1),
+            "s" => std::time::Duration::from_secs(1),
+            "m" => std::time::Duration::from_secs(60),
+            "h" => std::time::Duration::from_secs(3600),
+            _ => return None,
+        };
+        total += unit.checked_mul(u32::try_from(number).ok()?)?;
+        rest = &rest[unit_len..];
+    }
+    (!total.is_zero()).then_some(total)
+}
+
 /// `syscall.buffer_bytes_per_cpu`: the exact ring size per CPU (the probe
 /// checks it is a power of two and a multiple of the page size).
 fn syscall_buffer_size(
@@ -255,6 +324,33 @@ fn syscall_buffer_size(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_falcos_metrics_block() {
+        let interval = |text: &str| Config::parse("c.yaml", text).unwrap().metrics_interval;
+        use std::time::Duration;
+        assert_eq!(
+            interval("metrics:\n  enabled: true\n  interval: 1m30s\n"),
+            Some(Duration::from_secs(90))
+        );
+        assert_eq!(
+            interval("metrics:\n  enabled: true\n"),
+            Some(Duration::from_secs(3600))
+        );
+        assert_eq!(
+            interval("metrics:\n  enabled: true\n  interval: 250ms\n  output_rule: false\n"),
+            None
+        );
+        assert_eq!(
+            interval("metrics:\n  enabled: false\n  interval: 1s\n"),
+            None
+        );
+        for bad in ["0s", "1x", "s", "1.5s", ""] {
+            let text = format!("metrics:\n  enabled: true\n  interval: \"{bad}\"\n");
+            let err = Config::parse("c.yaml", &text).unwrap_err();
+            assert!(err.to_string().contains("c.yaml:3:"), "{bad}: {err}");
+        }
+    }
 
     #[test]
     fn reads_falco_ring_buffer_presets() {

@@ -107,7 +107,7 @@ impl LiveSource {
         }
         out.push(CaptureRecord::Event(event.clone()));
         if let EventDetail::Exec { filename, .. } = &event.detail
-            && let Ok(process) = procfs::read_process(&self.proc_root, event.pid)
+            && let Ok(process) = procfs::read_exec_snapshot(&self.proc_root, event.pid)
             && runs_image(&process.comm, filename)
             // A process that already exited (a zombie) has no executable
             // left to read; its snapshot would only blank what the exec said.

@@ -347,8 +347,21 @@ fn boot_clock(proc_root: &Path) -> Option<(u64, u64)> {
     ))
 }
 
-/// Reads one process from `proc_root` (normally `/proc`).
+/// Reads one process from `proc_root` (normally `/proc`), its open
+/// descriptors included.
 pub fn read_process(proc_root: &Path, pid: u32) -> io::Result<ProcessInfo> {
+    read(proc_root, pid, true)
+}
+
+/// Reads a process that just exec'd, without its descriptors: the state
+/// tables already know them from the parent and the fd syscalls, and
+/// listing them (sockets mean reading the network tables) on every exec
+/// would cost a busy host more than everything else here.
+pub fn read_exec_snapshot(proc_root: &Path, pid: u32) -> io::Result<ProcessInfo> {
+    read(proc_root, pid, false)
+}
+
+fn read(proc_root: &Path, pid: u32, with_fds: bool) -> io::Result<ProcessInfo> {
     let dir = proc_root.join(pid.to_string());
     let invalid = |what: &str| {
         io::Error::new(
@@ -420,7 +433,7 @@ pub fn read_process(proc_root: &Path, pid: u32) -> io::Result<ProcessInfo> {
         exe_from_memfd: exe_path.starts_with("/memfd:"),
         exe_upper_layer: None,
         start_ns,
-        fds: read_fds(&dir),
+        fds: if with_fds { read_fds(&dir) } else { Vec::new() },
         pid,
         ppid: stat.ppid,
         sid: stat.sid,

@@ -90,6 +90,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
                 input: args.input.clone(),
                 record: args.record.clone(),
                 ring_bytes_per_cpu: config.syscall_ring_bytes_per_cpu,
+                metrics_interval: config.metrics_interval,
             };
             Box::new(move || setup.run(&ruleset, &sink, &stop, &hostname))
         } else {

@@ -7,6 +7,7 @@ use crate::{
     engine::{Ruleset, eval::EventContext},
     sources::syscall::{
         EventTypes, SyscallView, drops::DropMonitor, interest::syscalls_to_capture,
+        metrics::metrics_alert,
     },
 };
 use anyhow::Context;
@@ -37,6 +38,8 @@ pub struct SyscallRun {
     pub record: Option<PathBuf>,
     /// Ring buffer bytes per CPU (`None`: the probe's default).
     pub ring_bytes_per_cpu: Option<u32>,
+    /// Publish a metrics snapshot alert this often (`None`: never).
+    pub metrics_interval: Option<Duration>,
 }
 
 /// Per-run evaluation state shared by the live and replay loops.
@@ -109,6 +112,12 @@ impl<'r> Evaluator<'r> {
 }
 
 impl SyscallRun {
+    /// How often counters are read: every second, or more often when metrics are wanted sooner.
+    fn check_period(&self) -> Duration {
+        self.metrics_interval
+            .map_or(DROP_CHECK, |m| m.min(DROP_CHECK))
+    }
+
     /// Runs the syscall source until `shutdown` (live) or the end of the capture (replay).
     pub fn run(
         &self,
@@ -154,6 +163,7 @@ impl SyscallRun {
         );
         let mut drops = DropMonitor::new(DROP_ALERT_INTERVAL.as_nanos() as u64);
         let mut last_check = Instant::now();
+        let mut last_metrics = Instant::now();
         let mut records = Vec::new();
         while !shutdown.is_set() {
             records.clear();
@@ -165,11 +175,19 @@ impl SyscallRun {
                 }
                 evaluator.handle(record);
             }
-            if last_check.elapsed() >= DROP_CHECK {
+            if last_check.elapsed() >= self.check_period() {
                 last_check = Instant::now();
                 let stats = live.stats().context("reading the probe's counters")?;
                 if let Some(alert) = drops.check(&stats, now_ns(), hostname) {
                     evaluator.alerts.push(alert);
+                }
+                if let Some(interval) = self.metrics_interval
+                    && last_metrics.elapsed() >= interval
+                {
+                    last_metrics = Instant::now();
+                    evaluator
+                        .alerts
+                        .push(metrics_alert(&stats, hostname, now_ns()));
                 }
                 if let Some(writer) = recorder.as_mut() {
                     writer.flush().context("recording")?;

@@ -6,6 +6,7 @@
 
 pub mod drops;
 pub mod interest;
+pub mod metrics;
 
 use crate::{
     engine::{Event, FieldRequest},
