@@ -74,10 +74,11 @@ impl LiveSource {
             Duration::ZERO
         };
         self.probe.poll(wait, &mut self.events)?;
-        let events = std::mem::take(&mut self.events);
-        for event in &events {
+        let mut events = std::mem::take(&mut self.events);
+        for event in events.drain(..) {
             self.enrich(event, out);
         }
+        // Keep the buffer's capacity for the next batch.
         self.events = events;
         Ok(())
     }
@@ -92,7 +93,7 @@ impl LiveSource {
         &mut self.probe
     }
 
-    fn enrich(&mut self, event: &SyscallEvent, out: &mut Vec<CaptureRecord>) {
+    fn enrich(&mut self, event: SyscallEvent, out: &mut Vec<CaptureRecord>) {
         if event.cgroup_id != 0
             && let Some(path) = self.cgroups.first_sight(event.cgroup_id)
         {
@@ -105,10 +106,14 @@ impl LiveSource {
                 out.push(users);
             }
         }
-        out.push(CaptureRecord::Event(event.clone()));
-        if let EventDetail::Exec { filename, .. } = &event.detail
-            && let Ok(process) = procfs::read_exec_snapshot(&self.proc_root, event.pid)
-            && runs_image(&process.comm, filename)
+        let snapshot = match &event.detail {
+            EventDetail::Exec { filename, .. } => Some((event.pid, filename.clone())),
+            _ => None,
+        };
+        out.push(CaptureRecord::Event(event));
+        if let Some((pid, filename)) = snapshot
+            && let Ok(process) = procfs::read_exec_snapshot(&self.proc_root, pid)
+            && runs_image(&process.comm, &filename)
             // A process that already exited (a zombie) has no executable
             // left to read; its snapshot would only blank what the exec said.
             && !process.exe_path.is_empty()
