@@ -406,7 +406,17 @@ const FALCO_NAMES: &[(&str, &str)] = &[
 ];
 
 /// The name rules use for syscall `nr`, if it is an x86-64 syscall.
+/// Called for every event, so answered from a table built once.
 pub fn name(nr: u64) -> Option<&'static str> {
+    static NAMES: std::sync::OnceLock<Vec<Option<&'static str>>> = std::sync::OnceLock::new();
+    let names = NAMES.get_or_init(|| {
+        let size = TABLE.last().map_or(0, |(_, n)| *n as usize + 1);
+        (0..size as u64).map(lookup_name).collect()
+    });
+    names.get(usize::try_from(nr).ok()?).copied().flatten()
+}
+
+fn lookup_name(nr: u64) -> Option<&'static str> {
     let idx = TABLE.binary_search_by_key(&nr, |(_, n)| *n).ok()?;
     let kernel = TABLE.get(idx)?.0;
     Some(
