@@ -88,8 +88,9 @@ pub enum CaptureRecord {
     /// A probe event.
     Event(SyscallEvent),
     /// What `/proc` said about a process: at start for every process, and
-    /// after an exec or fork when the process could still be read.
-    Process(ProcessInfo),
+    /// after an exec when the process could still be read. Boxed: records
+    /// are moved around by the million and this one is by far the largest.
+    Process(Box<ProcessInfo>),
     /// The path of a cgroup (v2) id, from the cgroup filesystem.
     Cgroup {
         /// The id events carry in [`SyscallEvent::cgroup_id`].
@@ -103,7 +104,7 @@ pub enum CaptureRecord {
         /// The container's short id, `None` for the host.
         container: Option<String>,
         /// Its users and groups.
-        db: UserDb,
+        db: Box<UserDb>,
     },
 }
 

@@ -58,7 +58,7 @@ impl Stream {
     }
 
     fn seed(&mut self, info: ProcessInfo) {
-        self.feed(CaptureRecord::Process(info));
+        self.feed(CaptureRecord::Process(Box::new(info)));
     }
 
     fn syscall(
@@ -721,14 +721,14 @@ fn user_names_come_from_the_containers_own_table() {
     let mut s = login_tree();
     s.feed(CaptureRecord::Users {
         container: None,
-        db: UserDb::parse(
+        db: Box::new(UserDb::parse(
             "root:x:0:0::/root:/bin/bash\nu:x:1000:1000::/home/u:/bin/zsh\n",
             "root:x:0:\nu:x:1000:\n",
-        ),
+        )),
     });
     s.feed(CaptureRecord::Users {
         container: Some(DOCKER_ID[..12].into()),
-        db: UserDb::parse("app:x:1000:1000::/app:/bin/sh\n", ""),
+        db: Box::new(UserDb::parse("app:x:1000:1000::/app:/bin/sh\n", "")),
     });
     s.feed(CaptureRecord::Cgroup {
         id: 7,
@@ -1093,7 +1093,7 @@ fn malformed_and_unusual_records_never_panic() {
         },
         CaptureRecord::Users {
             container: Some(String::new()),
-            db: UserDb::default(),
+            db: Box::default(),
         },
     ];
     for record in &records {

@@ -49,13 +49,15 @@ impl LiveSource {
         };
         source.pending.push(CaptureRecord::Users {
             container: None,
-            db: UserDb::load(std::path::Path::new("/")),
+            db: Box::new(UserDb::load(std::path::Path::new("/"))),
         });
         for process in procfs::scan(&source.proc_root).unwrap_or_default() {
             if let Some(users) = source.container_users(process.pid, &process.container.id) {
                 source.pending.push(users);
             }
-            source.pending.push(CaptureRecord::Process(process));
+            source
+                .pending
+                .push(CaptureRecord::Process(Box::new(process)));
         }
         Ok(source)
     }
@@ -118,7 +120,7 @@ impl LiveSource {
             // left to read; its snapshot would only blank what the exec said.
             && !process.exe_path.is_empty()
         {
-            out.push(CaptureRecord::Process(process));
+            out.push(CaptureRecord::Process(Box::new(process)));
         }
     }
 
@@ -132,7 +134,7 @@ impl LiveSource {
         let root = self.proc_root.join(pid.to_string()).join("root");
         Some(CaptureRecord::Users {
             container: Some(container_id.to_owned()),
-            db: UserDb::load(&root),
+            db: Box::new(UserDb::load(&root)),
         })
     }
 }

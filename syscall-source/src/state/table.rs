@@ -12,6 +12,7 @@ use super::process::Process;
 use super::procfs::{ProcessInfo, ThreadIds};
 use super::users::UserDb;
 use crate::event::{CaptureRecord, EventDetail, SyscallEvent};
+use rustc_hash::FxHashMap;
 use std::collections::{HashMap, VecDeque};
 
 /// How much the tables may hold.
@@ -119,15 +120,15 @@ impl EventContext {
 /// descriptors, cgroups and user databases.
 #[derive(Debug, Default)]
 pub struct SystemState {
-    pub(crate) processes: HashMap<u32, Process>,
-    pub(crate) threads: HashMap<u32, ThreadEntry>,
+    pub(crate) processes: FxHashMap<u32, Process>,
+    pub(crate) threads: FxHashMap<u32, ThreadEntry>,
     /// Process insertion order, oldest first; entries whose sequence number
     /// no longer matches the process are stale and skipped.
     order: VecDeque<(u64, u32)>,
     next_seq: u64,
-    pub(crate) pending_forks: HashMap<u32, PendingFork>,
-    exec_args: HashMap<u32, (Vec<String>, Vec<String>)>,
-    pub(crate) cgroups: HashMap<u64, CgroupEntry>,
+    pub(crate) pending_forks: FxHashMap<u32, PendingFork>,
+    exec_args: FxHashMap<u32, (Vec<String>, Vec<String>)>,
+    pub(crate) cgroups: FxHashMap<u64, CgroupEntry>,
     pub(crate) host_users: UserDb,
     pub(crate) container_users: HashMap<String, UserDb>,
     pub(crate) limits: Limits,
@@ -193,7 +194,7 @@ impl SystemState {
         self.scratch_fd = None;
         match record {
             CaptureRecord::Process(info) => {
-                self.seed(info.clone());
+                self.seed(info.as_ref().clone());
                 None
             }
             CaptureRecord::Cgroup { id, path } => {
@@ -210,9 +211,9 @@ impl SystemState {
             CaptureRecord::Users { container, db } => {
                 match container {
                     Some(id) => {
-                        self.container_users.insert(id.clone(), db.clone());
+                        self.container_users.insert(id.clone(), db.as_ref().clone());
                     }
-                    None => self.host_users = db.clone(),
+                    None => self.host_users = db.as_ref().clone(),
                 }
                 None
             }
