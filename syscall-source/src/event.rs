@@ -84,6 +84,9 @@ pub struct SyscallExit {
 /// One record of the syscall stream: what the state tables consume, and
 /// what a capture file holds, in order.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+// Events are nearly every record: boxing them to shrink the rare variants
+// would cost an allocation per event, the opposite of the point.
+#[allow(clippy::large_enum_variant)]
 pub enum CaptureRecord {
     /// A probe event.
     Event(SyscallEvent),
