@@ -117,6 +117,11 @@ mod probe {
         }
     }
 
+    /// `BPF_RB_NO_WAKEUP`: a wakeup per record would cost the traced
+    /// program a context switch of the reader on every syscall; the reader
+    /// polls the rings on a short interval instead.
+    const NO_WAKEUP: u64 = 1;
+
     /// Sends `len` bytes of `data` to this CPU's ring, counting the attempt and any drop.
     ///
     /// # Safety
@@ -126,7 +131,10 @@ mod probe {
             Some(ring) => {
                 let ring = core::ptr::from_ref(ring).cast_mut().cast::<c_void>();
                 // SAFETY: `data` is a scratch buffer of SCRATCH_LEN bytes and the length is masked to it.
-                unsafe { bpf_ringbuf_output(ring, data.cast(), (len & OUTPUT_MASK) as u64, 0) == 0 }
+                unsafe {
+                    bpf_ringbuf_output(ring, data.cast(), (len & OUTPUT_MASK) as u64, NO_WAKEUP)
+                        == 0
+                }
             }
             None => false,
         };

@@ -27,6 +27,11 @@ static PROBE_OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR")
 /// of a busy CPU between two polls.
 pub const DEFAULT_RING_BYTES_PER_CPU: u32 = 8 << 20;
 
+/// How long [`SyscallProbe::poll`] waits at most when the rings are empty:
+/// the bound on alert latency the wakeup-free rings add, and the reader's
+/// idle wake rate (200 per second).
+pub const POLL_NAP: Duration = Duration::from_millis(5);
+
 /// Why the probe could not be loaded or read.
 #[derive(Debug, thiserror::Error)]
 pub enum ProbeError {
@@ -246,7 +251,7 @@ impl SyscallProbe {
         write_interest(&mut self.ebpf, INTEREST_MAP, syscalls)
     }
 
-    /// Waits up to `timeout` for records when none are ready, then decodes
+    /// Waits up to `timeout` (at most [`POLL_NAP`]) for records when none are ready, then decodes
     /// every available record of every CPU's ring into `out`, the new events
     /// sorted by time (stable), so a fork precedes its child's first events
     /// within a batch. Returns how many events were appended.
@@ -258,7 +263,9 @@ impl SyscallProbe {
         let before = out.len();
         self.drain(out);
         if out.len() == before {
-            rings::wait(&self.rings, timeout)?;
+            // The probe does not wake the reader (see the probe's
+            // `NO_WAKEUP`), so nap briefly and look again.
+            rings::wait(&self.rings, timeout.min(POLL_NAP))?;
             self.drain(out);
         }
         out[before..].sort_by_key(|event| event.ts_ns);
