@@ -44,9 +44,11 @@ pub struct LiveSource {
 
 impl LiveSource {
     /// Loads and attaches the probe, then takes the start-up snapshot, which
-    /// the first call to [`LiveSource::next_batch`] returns.
+    /// the first call to [`LiveSource::next_batch`] returns. Container
+    /// runtimes' files are read where the host's configuration puts them
+    /// ([`RuntimeRoots::discover`]).
     pub fn start(config: &ProbeConfig) -> Result<Self, ProbeError> {
-        Self::start_with_runtimes(config, RuntimeRoots::default())
+        Self::start_with_runtimes(config, RuntimeRoots::discover())
     }
 
     /// [`LiveSource::start`], reading container runtimes' state under `roots`.

@@ -134,21 +134,32 @@ pub struct IpSocketEnds {
     pub remote: Option<Endpoint>,
 }
 
-/// The IP tables a socket of a connect, accept, bind or listen can be in,
-/// most common first.
-const IP_TABLES: [(&str, L4Proto); 4] = [
+/// A `/proc/PID/net` table of IP sockets and the protocol of its sockets.
+pub type IpTable = (&'static str, L4Proto);
+
+/// The tables an IPv4 address's socket may be in, likeliest first.
+pub const IPV4_FIRST: &[IpTable] = &[
     ("tcp", L4Proto::Tcp),
-    ("tcp6", L4Proto::Tcp),
     ("udp", L4Proto::Udp),
+    ("tcp6", L4Proto::Tcp),
     ("udp6", L4Proto::Udp),
 ];
+/// The tables an IPv6 address's socket may be in, likeliest first.
+pub const IPV6_FIRST: &[IpTable] = &[
+    ("tcp6", L4Proto::Tcp),
+    ("udp6", L4Proto::Udp),
+    ("tcp", L4Proto::Tcp),
+    ("udp", L4Proto::Udp),
+];
+/// The tables of connection-oriented sockets (what listen and accept act on).
+pub const TCP_ONLY: &[IpTable] = &[("tcp", L4Proto::Tcp), ("tcp6", L4Proto::Tcp)];
 
-/// Looks socket `inode` up in the TCP and UDP tables under `net_dir`
-/// (`/proc/PID/net`, the process's own network namespace), stopping at the
-/// first table that has it. `None` when no table has it (a Unix socket, or
-/// one closed meanwhile).
-pub fn find_ip_socket(net_dir: &Path, inode: u64) -> Option<IpSocketEnds> {
-    IP_TABLES.iter().find_map(|(name, l4proto)| {
+/// Looks socket `inode` up in `tables` under `net_dir` (`/proc/PID/net`,
+/// the process's own network namespace), stopping at the first table that
+/// has it, since on a busy host each table is long. `None` when no table
+/// has it (a Unix socket, or one closed meanwhile).
+pub fn find_ip_socket(net_dir: &Path, inode: u64, tables: &[IpTable]) -> Option<IpSocketEnds> {
+    tables.iter().find_map(|(name, l4proto)| {
         let text = std::fs::read_to_string(net_dir.join(name)).ok()?;
         find_in_ip_table(&text, *l4proto, inode)
     })
@@ -279,7 +290,10 @@ mod tests {
             find_in_ip_table("header\n   3: garbage 444\n", L4Proto::Tcp, 3),
             None
         );
-        assert_eq!(find_ip_socket(Path::new("/nonexistent"), 333), None);
+        assert_eq!(
+            find_ip_socket(Path::new("/nonexistent"), 333, IPV4_FIRST),
+            None
+        );
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Container metadata from the runtimes' own state files, where a runtime
 //! keeps them: Docker (`config.v2.json`, `hostconfig.json`), Podman and
-//! CRI-O (containers/storage's index and the OCI spec) and containerd (the
-//! OCI spec of each running task's bundle). Runtimes are tried in an order
+//! CRI-O (containers/storage's index and the OCI spec), containerd (the
+//! OCI spec of each running task's bundle) and, last, runc's own state
+//! (which names the bundle of anything runc runs). Runtimes are tried in an order
 //! that starts with the one the container's cgroup suggests, since a
 //! cgroup layout does not always tell runtimes apart (a bare id under
 //! `kubepods` may be containerd's or CRI-O's).
@@ -9,6 +10,7 @@
 pub mod containerd;
 pub mod docker;
 pub mod oci;
+pub mod runc;
 pub mod storage;
 pub mod timestamp;
 
@@ -24,6 +26,8 @@ pub struct RuntimeRoots {
     pub containers_storage: PathBuf,
     /// containerd's task bundles (`/run/containerd/io.containerd.runtime.v2.task`).
     pub containerd_tasks: PathBuf,
+    /// runc's state root (`/run/runc`).
+    pub runc: PathBuf,
 }
 
 impl Default for RuntimeRoots {
@@ -32,8 +36,63 @@ impl Default for RuntimeRoots {
             docker: PathBuf::from("/var/lib/docker"),
             containers_storage: PathBuf::from("/var/lib/containers/storage"),
             containerd_tasks: PathBuf::from("/run/containerd/io.containerd.runtime.v2.task"),
+            runc: PathBuf::from("/run/runc"),
         }
     }
+}
+
+impl RuntimeRoots {
+    /// The default roots, moved where the host's configuration moves them:
+    /// Docker's `data-root` in `/etc/docker/daemon.json`, containers/storage's
+    /// `graphroot` in `/etc/containers/storage.conf`.
+    pub fn discover() -> Self {
+        let read = |path: &str| std::fs::read_to_string(path).ok();
+        Self::configured(
+            read("/etc/docker/daemon.json").as_deref(),
+            read("/etc/containers/storage.conf").as_deref(),
+        )
+    }
+
+    /// The default roots with the given configuration files' overrides.
+    pub fn configured(docker_daemon_json: Option<&str>, storage_conf: Option<&str>) -> Self {
+        let mut roots = Self::default();
+        if let Some(root) = docker_daemon_json.and_then(docker_data_root) {
+            roots.docker = root;
+        }
+        if let Some(root) = storage_conf.and_then(storage_graph_root) {
+            roots.containers_storage = root;
+        }
+        roots
+    }
+}
+
+/// `data-root` (formerly `graph`) of a Docker `daemon.json`.
+fn docker_data_root(text: &str) -> Option<PathBuf> {
+    let config: serde_json::Value = serde_json::from_str(text).ok()?;
+    ["data-root", "graph"].iter().find_map(|key| {
+        let path = config.get(*key)?.as_str()?;
+        path.starts_with('/').then(|| PathBuf::from(path))
+    })
+}
+
+/// `graphroot` of the `[storage]` table of a containers `storage.conf` (TOML).
+fn storage_graph_root(text: &str) -> Option<PathBuf> {
+    let mut table = "";
+    for line in text.lines().map(str::trim) {
+        if let Some(name) = line.strip_prefix('[') {
+            table = name.trim_end_matches(']').trim();
+            continue;
+        }
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        if table == "storage" && key.trim() == "graphroot" {
+            let value = value.split('#').next().unwrap_or_default().trim();
+            let path = value.trim_matches(|c| c == '"' || c == '\'');
+            return path.starts_with('/').then(|| PathBuf::from(path));
+        }
+    }
+    None
 }
 
 /// A runtime's reader.
@@ -42,6 +101,7 @@ enum Source {
     Docker,
     Storage,
     Containerd,
+    Runc,
 }
 
 impl RuntimeRoots {
@@ -56,6 +116,8 @@ impl RuntimeRoots {
             }
             Runtime::Containerd => [Source::Containerd, Source::Storage, Source::Docker],
         };
+        // runc's own state names the bundle of whatever runs on it: the last resort.
+        let order = [order[0], order[1], order[2], Source::Runc];
         let full_id = &container.full_id;
         if full_id.is_empty() || full_id.contains('/') || full_id.starts_with('.') {
             return None;
@@ -64,6 +126,7 @@ impl RuntimeRoots {
             Source::Docker => docker::read(&self.docker, full_id),
             Source::Storage => storage::read(&self.containers_storage, full_id),
             Source::Containerd => containerd::read(&self.containerd_tasks, full_id),
+            Source::Runc => runc::read(&self.runc, full_id),
         })?;
         // The state keys containers by the id the cgroup gave.
         info.id.clone_from(&container.id);
@@ -93,6 +156,7 @@ mod tests {
             docker: base.join("docker"),
             containers_storage: base.join("storage"),
             containerd_tasks: base.join("tasks"),
+            runc: base.join("runc"),
         };
         let docker = container_of(&format!("0::/system.slice/docker-{ID}.scope"));
         let info = roots.describe(&docker);
@@ -108,5 +172,31 @@ mod tests {
         assert_eq!(as_containerd.and_then(|i| i.runtime), Some(Runtime::Docker));
         assert_eq!(host, None);
         assert_eq!(RuntimeRoots::default().describe(&docker), None);
+    }
+
+    #[test]
+    fn configuration_moves_the_roots() {
+        let roots = RuntimeRoots::configured(
+            Some(r#"{"data-root": "/srv/docker", "log-driver": "json-file"}"#),
+            Some(
+                "# comment\n[storage]\ndriver = \"overlay\"\ngraphroot = \"/srv/containers\" # moved\n[storage.options]\ngraphroot = \"/nope\"\n",
+            ),
+        );
+        assert_eq!(roots.docker, PathBuf::from("/srv/docker"));
+        assert_eq!(roots.containers_storage, PathBuf::from("/srv/containers"));
+        assert_eq!(
+            RuntimeRoots::configured(Some(r#"{"graph": "/old/docker"}"#), None).docker,
+            PathBuf::from("/old/docker")
+        );
+        // Broken or relative settings keep the defaults.
+        let defaults = RuntimeRoots::configured(
+            Some("{not json"),
+            Some("[storage]\ngraphroot = \"relative\"\n"),
+        );
+        assert_eq!(defaults, RuntimeRoots::default());
+        assert_eq!(
+            RuntimeRoots::configured(Some(r#"{"data-root": 5}"#), Some("graphroot")),
+            RuntimeRoots::default()
+        );
     }
 }
