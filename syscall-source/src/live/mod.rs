@@ -68,16 +68,15 @@ impl LiveSource {
             pending: Vec::new(),
             events: Vec::new(),
         };
-        source.pending.push(CaptureRecord::Users {
+        let mut snapshot = vec![CaptureRecord::Users {
             container: None,
             db: UserDb::load(std::path::Path::new("/")),
-        });
+        }];
         for process in procfs::scan(&source.proc_root).unwrap_or_default() {
-            let mut records = std::mem::take(&mut source.pending);
-            source.first_sight_of(process.pid, &process.container, &mut records);
-            source.pending = records;
-            source.pending.push(CaptureRecord::Process(process));
+            source.first_sight_of(process.pid, &process.container, &mut snapshot);
+            snapshot.push(CaptureRecord::Process(process));
         }
+        source.pending = snapshot;
         Ok(source)
     }
 

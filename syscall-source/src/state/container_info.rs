@@ -141,13 +141,20 @@ pub fn split_image(reference: &str) -> ImageRef {
 }
 
 impl ContainerInfo {
-    /// Sets the image reference and the parts derived from it.
+    /// Sets the image reference and the parts derived from it. A container
+    /// started from an image id (`sha256:...`, or bare hex) has no
+    /// repository or tag to tell.
     pub fn set_image(&mut self, reference: &str) {
         if reference.is_empty() {
             return;
         }
-        let parts = split_image(reference);
         self.image = Some(reference.to_string());
+        let hex = reference.strip_prefix("sha256:").unwrap_or(reference);
+        if hex.len() >= 12 && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            self.image_id.get_or_insert_with(|| hex.to_string());
+            return;
+        }
+        let parts = split_image(reference);
         self.image_repository = Some(parts.repository).filter(|r| !r.is_empty());
         self.image_tag = parts.tag;
         self.image_digest = parts.digest;
@@ -294,6 +301,35 @@ mod tests {
             ("quay.io/app".into(), None, Some("sha256:abc".into()))
         );
         assert_eq!(parts(""), (String::new(), Some("latest".into()), None));
+    }
+
+    #[test]
+    fn an_image_given_by_id_has_no_repository_or_tag() {
+        let mut info = ContainerInfo::default();
+        info.set_image("sha256:a8758716bb6aa4d90071160d27028fe4eaee7ce8166221a97d30440c8eac2be6");
+        assert_eq!(
+            (
+                info.image_repository,
+                info.image_tag,
+                info.image_id.as_deref()
+            ),
+            (
+                None,
+                None,
+                Some("a8758716bb6aa4d90071160d27028fe4eaee7ce8166221a97d30440c8eac2be6")
+            )
+        );
+        let mut info = ContainerInfo::default();
+        info.set_image("deadbeef0123");
+        assert_eq!(info.image.as_deref(), Some("deadbeef0123"));
+        assert_eq!(info.image_tag, None);
+        let mut info = ContainerInfo::default();
+        info.set_image("cafe");
+        assert_eq!(
+            info.image_tag.as_deref(),
+            Some("latest"),
+            "a short name is a name"
+        );
     }
 
     #[test]
