@@ -7,7 +7,7 @@
 //! it. The state tables consume exactly this stream, live or replayed from a
 //! capture file, so a replay reaches the same state and the same alerts.
 
-use crate::state::{ProcessInfo, UserDb};
+use crate::state::{ContainerInfo, Endpoint, L4Proto, ProcessInfo, UserDb};
 use serde::{Deserialize, Serialize};
 
 /// One event from the syscall source.
@@ -109,6 +109,30 @@ pub enum CaptureRecord {
         /// Its users and groups.
         db: Box<UserDb>,
     },
+    /// Both ends of an IP socket as the kernel's socket tables showed them
+    /// right after a connect, accept, bind or listen: the probe copies only
+    /// the address the caller passed, not the local address and port the
+    /// kernel chose (nor the peer of an accept without an address buffer).
+    /// It comes right before the event it belongs to, which then reports
+    /// both ends.
+    Socket {
+        /// The process holding the socket.
+        pid: u32,
+        /// The descriptor the event acts on (the new one for an accept).
+        fd: i64,
+        /// Transport protocol, from the table the socket was found in.
+        #[serde(default)]
+        l4proto: Option<L4Proto>,
+        /// The socket's own address and port.
+        local: Endpoint,
+        /// The peer, when connected.
+        #[serde(default)]
+        remote: Option<Endpoint>,
+    },
+    /// What the container runtime's files say about a container (name,
+    /// image, mounts, privileges, pod), the first time one of its processes
+    /// is seen.
+    ContainerInfo(ContainerInfo),
 }
 
 impl SyscallEvent {

@@ -5,7 +5,7 @@ use crate::fields::FIELDS;
 use std::sync::LazyLock;
 
 /// One way of extracting a field. Fields the source cannot fill (they need
-/// a container runtime or Kubernetes API, or data the probe does not
+/// a container runtime or Kubernetes API call, or data the probe does not
 /// collect) map to [`FieldKind::Unavailable`] and always yield no value.
 #[allow(missing_docs)] // Each variant is the field of the same name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -159,6 +159,31 @@ pub enum FieldKind {
     ContainerName,
     ContainerType,
     ContainerPrivileged,
+    ContainerImage,
+    ContainerImageId,
+    ContainerImageRepository,
+    ContainerImageTag,
+    ContainerImageDigest,
+    ContainerMounts,
+    ContainerMount,
+    ContainerMountSource,
+    ContainerMountDest,
+    ContainerMountMode,
+    ContainerMountRdwr,
+    ContainerMountPropagation,
+    ContainerStartTs,
+    ContainerDuration,
+    ContainerHostPid,
+    ContainerHostNetwork,
+    ContainerHostIpc,
+    ContainerLabel,
+    ContainerLabels,
+    // k8s
+    K8sPodName,
+    K8sPodUid,
+    K8sPodSandboxId,
+    K8sPodFullSandboxId,
+    K8sNsName,
 }
 
 /// The extraction of the field named `name`.
@@ -310,6 +335,30 @@ pub fn kind_of(name: &str) -> FieldKind {
         "container.name" => ContainerName,
         "container.type" => ContainerType,
         "container.privileged" => ContainerPrivileged,
+        "container.image" => ContainerImage,
+        "container.image.id" => ContainerImageId,
+        "container.image.repository" => ContainerImageRepository,
+        "container.image.tag" => ContainerImageTag,
+        "container.image.digest" => ContainerImageDigest,
+        "container.mounts" => ContainerMounts,
+        "container.mount" => ContainerMount,
+        "container.mount.source" => ContainerMountSource,
+        "container.mount.dest" => ContainerMountDest,
+        "container.mount.mode" => ContainerMountMode,
+        "container.mount.rdwr" => ContainerMountRdwr,
+        "container.mount.propagation" => ContainerMountPropagation,
+        "container.start_ts" => ContainerStartTs,
+        "container.duration" => ContainerDuration,
+        "container.host_pid" => ContainerHostPid,
+        "container.host_network" => ContainerHostNetwork,
+        "container.host_ipc" => ContainerHostIpc,
+        "container.label" => ContainerLabel,
+        "container.labels" => ContainerLabels,
+        "k8s.pod.name" => K8sPodName,
+        "k8s.pod.uid" | "k8s.pod.id" => K8sPodUid,
+        "k8s.pod.sandbox_id" => K8sPodSandboxId,
+        "k8s.pod.full_sandbox_id" => K8sPodFullSandboxId,
+        "k8s.ns.name" => K8sNsName,
         _ => Unavailable,
     }
 }

@@ -7,10 +7,13 @@
 //! event (`fd.sip` of an `openat`, `proc.pname` of a process whose parent is
 //! unknown) is `None`, never an empty placeholder.
 //!
-//! Fields that need a container runtime or Kubernetes API (container names
-//! and images, mounts, start time, `k8s.*`) have no source here and are
-//! always `None`. `container.privileged` is decided from capabilities
-//! instead: see [`EventView::container_privileged`].
+//! Container names, images, mounts, start times, labels and the pod
+//! (`k8s.pod.name`, `k8s.ns.name`) come from the runtime's own files, read
+//! by the live stream and recorded as [`CaptureRecord::ContainerInfo`]; a
+//! container no such record describes has none of them.
+//! `container.privileged` takes the runtime's word when it recorded one and
+//! is otherwise decided from capabilities: see
+//! [`EventView::container_privileged`].
 
 mod kind;
 mod paths;
@@ -21,8 +24,8 @@ pub use kind::{FieldKind, KINDS, kind_at, kind_of};
 use crate::event::{CaptureRecord, EventDetail, SyscallEvent, SyscallExit};
 use crate::state::effects::{self, nr};
 use crate::state::{
-    Container, EventContext, FdInfo, FdKind, FdSlot, Process, SystemState, caps, path,
-    process::join_command,
+    Container, ContainerInfo, EventContext, FdInfo, FdKind, FdSlot, Process, SystemState, caps,
+    path, process::join_command,
 };
 use std::{borrow::Cow, net::IpAddr};
 
@@ -201,7 +204,31 @@ impl<'s> EventView<'s> {
         self.process.map(|p| &p.info.container)
     }
 
-    /// `container.privileged`, without a runtime to ask: a container is taken
+    /// What the runtime said about the event's container (never for the host).
+    pub fn container_info(&self) -> Option<&'s ContainerInfo> {
+        let container = self.container()?;
+        if container.runtime == crate::state::Runtime::Host {
+            return None;
+        }
+        self.state.container_info(&container.id)
+    }
+
+    /// A text field of the runtime's record, when known and not empty.
+    fn info_text(
+        &self,
+        text: impl Fn(&'s ContainerInfo) -> Option<&'s String>,
+    ) -> Option<FieldValue<'s>> {
+        FieldValue::non_empty(text(self.container_info()?)?)
+    }
+
+    /// The mount a `container.mount*` key picks: by position, or by a
+    /// pattern matched against the source (`by_source`) or destination.
+    fn mount(&self, key: Option<&str>, by_source: bool) -> Option<&'s crate::state::Mount> {
+        self.container_info()?.mount_by(key?, by_source)
+    }
+
+    /// `container.privileged`: what the runtime recorded when it did;
+    /// otherwise a container is taken
     /// as privileged when every process of it whose capabilities we know
     /// holds every capability the host grants (what `--privileged` gives),
     /// judged from the bounding set (which no process of an ordinary
@@ -215,6 +242,9 @@ impl<'s> EventView<'s> {
         let container = self.container()?;
         if container.runtime == crate::state::Runtime::Host {
             return None;
+        }
+        if let Some(privileged) = self.container_info().and_then(|i| i.privileged) {
+            return Some(privileged);
         }
         let host_grants = self
             .state
@@ -589,13 +619,63 @@ impl<'s> EventView<'s> {
                 })
             }
             K::ContainerName => {
-                // Only the host's name is known without a runtime API.
                 let container = self.container()?;
-                (container.runtime == crate::state::Runtime::Host)
-                    .then(|| V::text(crate::state::container::HOST))
+                if container.runtime == crate::state::Runtime::Host {
+                    return Some(V::text(crate::state::container::HOST));
+                }
+                self.info_text(|i| i.name.as_ref())
             }
-            K::ContainerType => Some(V::text(self.container()?.runtime.name())),
+            K::ContainerType => {
+                // The runtime whose files described the container knows
+                // best; cgroup layouts of some runtimes look alike.
+                let from_files = self.container_info().and_then(|i| i.runtime);
+                Some(V::text(
+                    from_files.unwrap_or(self.container()?.runtime).name(),
+                ))
+            }
             K::ContainerPrivileged => self.container_privileged().map(V::Bool),
+            K::ContainerImage => self.info_text(|i| i.image.as_ref()),
+            K::ContainerImageId => self.info_text(|i| i.image_id.as_ref()),
+            K::ContainerImageRepository => self.info_text(|i| i.image_repository.as_ref()),
+            K::ContainerImageTag => self.info_text(|i| i.image_tag.as_ref()),
+            K::ContainerImageDigest => self.info_text(|i| i.image_digest.as_ref()),
+            K::ContainerMounts => {
+                let mounts = &self.container_info()?.mounts;
+                let rendered: Vec<String> = mounts.iter().map(|m| m.render()).collect();
+                Some(V::owned(rendered.join(",")))
+            }
+            K::ContainerMount => Some(V::owned(self.mount(arg, true)?.render())),
+            K::ContainerMountSource => V::non_empty(&self.mount(arg, false)?.source),
+            K::ContainerMountDest => V::non_empty(&self.mount(arg, true)?.dest),
+            K::ContainerMountMode => Some(V::text(&self.mount(arg, true)?.mode)),
+            K::ContainerMountRdwr => Some(V::text(if self.mount(arg, true)?.rw {
+                "true"
+            } else {
+                "false"
+            })),
+            K::ContainerMountPropagation => Some(V::text(&self.mount(arg, true)?.propagation)),
+            K::ContainerStartTs => self.container_info()?.start_ts.map(V::AbsTime),
+            K::ContainerDuration => {
+                let start = self.container_info()?.start_ts?;
+                Some(V::RelTime(event.ts_ns.saturating_sub(start)))
+            }
+            K::ContainerHostPid => self.container_info()?.host_pid.map(V::Bool),
+            K::ContainerHostNetwork => self.container_info()?.host_network.map(V::Bool),
+            K::ContainerHostIpc => self.container_info()?.host_ipc.map(V::Bool),
+            K::ContainerLabel => self.container_info()?.labels.get(arg?).map(|v| V::text(v)),
+            K::ContainerLabels => {
+                let labels = &self.container_info()?.labels;
+                let pairs: Vec<String> = labels.iter().map(|(k, v)| format!("{k}:{v}")).collect();
+                Some(V::owned(pairs.join(",")))
+            }
+            K::K8sPodName => self.info_text(|i| i.pod_name.as_ref()),
+            K::K8sPodUid => self.info_text(|i| i.pod_uid.as_ref()),
+            K::K8sNsName => self.info_text(|i| i.pod_namespace.as_ref()),
+            K::K8sPodFullSandboxId => self.info_text(|i| i.sandbox_id.as_ref()),
+            K::K8sPodSandboxId => {
+                let full = self.container_info()?.sandbox_id.as_deref()?;
+                V::non_empty(full.get(..12).unwrap_or(full))
+            }
         }
     }
 

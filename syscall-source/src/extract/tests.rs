@@ -1207,9 +1207,9 @@ fn every_field_the_rules_use_is_declared_and_extracted() {
         "evt.arg",
         "evt.args",
     ];
-    // Declared, but without a source of truth here (no runtime or Kubernetes
-    // API, no DNS): always absent.
-    const WITHOUT_SOURCE: &[&str] = &[
+    // Filled from the container runtimes' files when a ContainerInfo record
+    // describes the container.
+    const FROM_RUNTIMES: &[&str] = &[
         "container.image.repository",
         "container.start_ts",
         "container.mounts",
@@ -1218,13 +1218,17 @@ fn every_field_the_rules_use_is_declared_and_extracted() {
         "k8s.pod.name",
     ];
     let names_without_dns = ["fd.cip.name", "fd.lip.name", "fd.rip.name", "fd.sip.name"];
-    for name in FROM_RULES.iter().chain(WITHOUT_SOURCE) {
+    for name in FROM_RULES.iter().chain(FROM_RUNTIMES) {
         assert!(
             FIELDS.iter().any(|f| f.name == *name),
             "{name} is not declared"
         );
     }
-    for name in FROM_RULES.iter().filter(|n| !names_without_dns.contains(n)) {
+    for name in FROM_RULES
+        .iter()
+        .chain(FROM_RUNTIMES)
+        .filter(|n| !names_without_dns.contains(n))
+    {
         assert_ne!(
             kind_of(name),
             FieldKind::Unavailable,
@@ -1315,3 +1319,5 @@ fn working_directory_ids_and_sessions_follow_syscalls() {
         some(&["-", "2"])
     );
 }
+
+mod enrichment;

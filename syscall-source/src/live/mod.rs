@@ -8,19 +8,26 @@
 //! - before the first event of a cgroup, that cgroup's path;
 //! - after an exec, a fresh `/proc` snapshot of the process when it is still
 //!   running (not yet a zombie) the image the exec installed;
-//! - the users of each container the first time one of its processes is seen.
+//! - the users of each container, and what its runtime's files say about it
+//!   (name, image, mounts, pod: see [`runtimes`]), the first time one of its
+//!   processes is seen;
+//! - right before a connect, accept, bind or listen on an IP socket, both
+//!   ends of the socket as the kernel has them (see [`sockets`]).
 //!
 //! The probe is attached before `/proc` is read, so no process can start in
 //! between unseen.
 
 mod cgroups;
+pub mod runtimes;
+pub mod sockets;
 
 use crate::{
     CaptureRecord, EventDetail, SyscallEvent,
     probe::{ProbeConfig, ProbeError, ProbeStats, SyscallProbe},
-    state::{UserDb, container_of, procfs},
+    state::{Container, UserDb, container_of, procfs},
 };
 use cgroups::CgroupPaths;
+pub use runtimes::RuntimeRoots;
 use std::{collections::HashSet, path::PathBuf, time::Duration};
 
 /// The probe plus the enrichment that turns its events into capture records.
@@ -29,14 +36,26 @@ pub struct LiveSource {
     proc_root: PathBuf,
     cgroups: CgroupPaths,
     containers_with_users: HashSet<String>,
+    runtime_roots: RuntimeRoots,
+    containers_described: HashSet<String>,
     pending: Vec<CaptureRecord>,
     events: Vec<SyscallEvent>,
 }
 
 impl LiveSource {
     /// Loads and attaches the probe, then takes the start-up snapshot, which
-    /// the first call to [`LiveSource::next_batch`] returns.
+    /// the first call to [`LiveSource::next_batch`] returns. Container
+    /// runtimes' files are read where the host's configuration puts them
+    /// ([`RuntimeRoots::discover`]).
     pub fn start(config: &ProbeConfig) -> Result<Self, ProbeError> {
+        Self::start_with_runtimes(config, RuntimeRoots::discover())
+    }
+
+    /// [`LiveSource::start`], reading container runtimes' state under `roots`.
+    pub fn start_with_runtimes(
+        config: &ProbeConfig,
+        roots: RuntimeRoots,
+    ) -> Result<Self, ProbeError> {
         let probe = SyscallProbe::load(config)?;
         let proc_root = PathBuf::from("/proc");
         let mut source = Self {
@@ -44,21 +63,20 @@ impl LiveSource {
             cgroups: CgroupPaths::discover(),
             proc_root,
             containers_with_users: HashSet::new(),
+            runtime_roots: roots,
+            containers_described: HashSet::new(),
             pending: Vec::new(),
             events: Vec::new(),
         };
-        source.pending.push(CaptureRecord::Users {
+        let mut snapshot = vec![CaptureRecord::Users {
             container: None,
             db: Box::new(UserDb::load(std::path::Path::new("/"))),
-        });
+        }];
         for process in procfs::scan(&source.proc_root).unwrap_or_default() {
-            if let Some(users) = source.container_users(process.pid, &process.container.id) {
-                source.pending.push(users);
-            }
-            source
-                .pending
-                .push(CaptureRecord::Process(Box::new(process)));
+            source.first_sight_of(process.pid, &process.container, &mut snapshot);
+            snapshot.push(CaptureRecord::Process(Box::new(process)));
         }
+        source.pending = snapshot;
         Ok(source)
     }
 
@@ -104,9 +122,10 @@ impl LiveSource {
                 id: event.cgroup_id,
                 path,
             });
-            if let Some(users) = self.container_users(event.pid, &container.id) {
-                out.push(users);
-            }
+            self.first_sight_of(event.pid, &container, out);
+        }
+        if let Some(socket) = sockets::observe(&self.proc_root, &event) {
+            out.push(socket);
         }
         let snapshot = match &event.detail {
             EventDetail::Exec { filename, .. } => Some((event.pid, filename.clone())),
@@ -121,6 +140,20 @@ impl LiveSource {
             && !process.exe_path.is_empty()
         {
             out.push(CaptureRecord::Process(Box::new(process)));
+        }
+    }
+
+    /// The records about a container not seen before: its users and what
+    /// its runtime says about it.
+    fn first_sight_of(&mut self, pid: u32, container: &Container, out: &mut Vec<CaptureRecord>) {
+        if let Some(users) = self.container_users(pid, &container.id) {
+            out.push(users);
+        }
+        if container.runtime != crate::state::Runtime::Host
+            && self.containers_described.insert(container.id.clone())
+            && let Some(info) = self.runtime_roots.describe(container)
+        {
+            out.push(CaptureRecord::ContainerInfo(info));
         }
     }
 

@@ -8,7 +8,7 @@ use super::fd::{Endpoint, FdInfo, FdKind, L4Proto, O_CLOEXEC, SocketInfo};
 use super::path;
 use super::process::Process;
 use super::sockaddr::{self, AF_INET, AF_INET6, AF_NETLINK, AF_UNIX, SockAddr};
-use super::table::{EventContext, FdSlot, SystemState};
+use super::table::{EventContext, FdSlot, ObservedSocket, SystemState};
 use crate::event::{SyscallEvent, SyscallExit};
 
 /// x86-64 numbers of the syscalls the tables follow or classify.
@@ -370,6 +370,7 @@ impl SystemState {
         &mut self,
         event: &SyscallEvent,
         exit: &SyscallExit,
+        observed: Option<ObservedSocket>,
         context: &mut EventContext,
     ) {
         if matches!(exit.nr, nr::CLONE | nr::CLONE3) {
@@ -390,7 +391,18 @@ impl SystemState {
             scratch: None,
             name_changed: false,
         };
+        let observed = observed.filter(|o| {
+            o.pid == event.pid && Some(o.fd) == context.fd_num && observes_socket_ends(exit)
+        });
+        let name_before = observed.and_then(|o| process.fds.get(o.fd).map(|f| f.name.clone()));
         changes.apply(process, exit);
+        if let Some(observed) = observed {
+            // The kernel's ends are what the call really produced; they win
+            // over what the call's own address argument (or its absence) said.
+            let name = changes.adopt_kernel_ends(process, &observed);
+            changes.name_changed = matches!(exit.nr, nr::ACCEPT | nr::ACCEPT4)
+                || name_before.is_none_or(|before| before != name);
+        }
         self.stats.evicted_fds += changes.evicted;
         context.fd_name_changed = changes.name_changed;
         if changes.scratch.is_some() {
@@ -441,6 +453,17 @@ impl SystemState {
                 entry.vtid = Some(1);
             }
         }
+    }
+}
+
+/// Whether `exit` is a call whose socket's ends a `Socket` record may carry:
+/// a connect that succeeded or is in progress, a successful accept, bind or listen.
+fn observes_socket_ends(exit: &SyscallExit) -> bool {
+    match exit.nr {
+        nr::CONNECT => exit.ret == 0 || exit.ret == -EINPROGRESS,
+        nr::ACCEPT | nr::ACCEPT4 => exit.ret >= 0,
+        nr::BIND | nr::LISTEN => exit.ret == 0,
+        _ => false,
     }
 }
 
@@ -682,6 +705,32 @@ impl Changes {
         } else {
             self.scratch = Some(fd);
         }
+    }
+
+    /// Sets the ends of the observed socket (creating the descriptor when
+    /// the tables missed it) and returns its new name.
+    fn adopt_kernel_ends(&mut self, process: &mut Process, observed: &ObservedSocket) -> String {
+        let kind = if observed.local.ip.is_ipv4() {
+            FdKind::Ipv4
+        } else {
+            FdKind::Ipv6
+        };
+        if process.fds.get(observed.fd).is_none() {
+            self.add(process, FdInfo::new(observed.fd, kind, ""));
+        }
+        let Some(fd) = process.fds.get_mut(observed.fd) else {
+            return String::new();
+        };
+        // The kernel found it in an IP table: whatever the tables thought, it is an IP socket.
+        fd.kind = kind;
+        let socket = fd.socket.get_or_insert_with(SocketInfo::default);
+        socket.l4proto = observed.l4proto.or(socket.l4proto);
+        socket.local = Some(observed.local);
+        if observed.remote.is_some() {
+            socket.remote = observed.remote;
+        }
+        fd.rename_ip_socket();
+        fd.name.clone()
     }
 
     fn duplicate(&mut self, process: &mut Process, old: i64, new: i64, cloexec: u64) {

@@ -8,6 +8,7 @@
 
 pub mod caps;
 pub mod container;
+pub mod container_info;
 pub mod effects;
 pub mod fd;
 pub mod netfs;
@@ -19,6 +20,7 @@ pub mod table;
 pub mod users;
 
 pub use container::{Container, Runtime, container_of};
+pub use container_info::{ContainerInfo, Mount};
 pub use fd::{Endpoint, FdInfo, FdKind, L4Proto, SocketInfo};
 pub use process::{FdTable, Process};
 pub use procfs::{ProcessInfo, ThreadIds, scan};

@@ -98,7 +98,7 @@ impl SocketTables {
                 FdKind::Ipv6
             };
             let listening = socket.l4proto == L4Proto::Tcp && socket.state == TCP_LISTEN;
-            let has_peer = socket.remote.port != 0 || !socket.remote.ip.is_unspecified();
+            let has_peer = is_peer(&socket.remote);
             // An accepted connection's local port is one this namespace listens on.
             let is_server = listening
                 || self
@@ -121,6 +121,71 @@ impl SocketTables {
             fd.name.clone_from(path);
         }
     }
+}
+
+/// An IP socket's ends as the kernel's tables show them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IpSocketEnds {
+    /// Transport protocol, from the table the socket is in.
+    pub l4proto: L4Proto,
+    /// Its own address and port.
+    pub local: Endpoint,
+    /// The peer; `None` while unconnected (the table shows all zeros).
+    pub remote: Option<Endpoint>,
+}
+
+/// A `/proc/PID/net` table of IP sockets and the protocol of its sockets.
+pub type IpTable = (&'static str, L4Proto);
+
+/// The tables an IPv4 address's socket may be in, likeliest first.
+pub const IPV4_FIRST: &[IpTable] = &[
+    ("tcp", L4Proto::Tcp),
+    ("udp", L4Proto::Udp),
+    ("tcp6", L4Proto::Tcp),
+    ("udp6", L4Proto::Udp),
+];
+/// The tables an IPv6 address's socket may be in, likeliest first.
+pub const IPV6_FIRST: &[IpTable] = &[
+    ("tcp6", L4Proto::Tcp),
+    ("udp6", L4Proto::Udp),
+    ("tcp", L4Proto::Tcp),
+    ("udp", L4Proto::Udp),
+];
+/// The tables of connection-oriented sockets (what listen and accept act on).
+pub const TCP_ONLY: &[IpTable] = &[("tcp", L4Proto::Tcp), ("tcp6", L4Proto::Tcp)];
+
+/// Looks socket `inode` up in `tables` under `net_dir` (`/proc/PID/net`,
+/// the process's own network namespace), stopping at the first table that
+/// has it, since on a busy host each table is long. `None` when no table
+/// has it (a Unix socket, or one closed meanwhile).
+pub fn find_ip_socket(net_dir: &Path, inode: u64, tables: &[IpTable]) -> Option<IpSocketEnds> {
+    tables.iter().find_map(|(name, l4proto)| {
+        let text = std::fs::read_to_string(net_dir.join(name)).ok()?;
+        find_in_ip_table(&text, *l4proto, inode)
+    })
+}
+
+/// Socket `inode` in one `/proc/net/{tcp,udp}[6]` text.
+pub fn find_in_ip_table(text: &str, l4proto: L4Proto, inode: u64) -> Option<IpSocketEnds> {
+    let wanted = inode.to_string();
+    text.lines().skip(1).find_map(|line| {
+        let columns: Vec<&str> = line.split_whitespace().collect();
+        if columns.get(9) != Some(&wanted.as_str()) {
+            return None;
+        }
+        let local = parse_endpoint(columns.get(1)?)?;
+        let remote = parse_endpoint(columns.get(2)?)?;
+        Some(IpSocketEnds {
+            l4proto,
+            local,
+            remote: is_peer(&remote).then_some(remote),
+        })
+    })
+}
+
+/// Whether a remote column names a peer (unconnected sockets show zeros).
+fn is_peer(remote: &Endpoint) -> bool {
+    remote.port != 0 || !remote.ip.is_unspecified()
 }
 
 /// The inode of a `socket:[INODE]` link target.
@@ -203,6 +268,32 @@ mod tests {
         assert_eq!((socket.is_server, socket.connected), (Some(false), true));
         let v6 = describe(444);
         assert_eq!((v6.kind, v6.name.as_str()), (FdKind::Ipv6, "::1:22"));
+    }
+
+    #[test]
+    fn single_sockets_are_found_by_inode() {
+        let outgoing = find_in_ip_table(TCP, L4Proto::Tcp, 333).unwrap();
+        let pair = |e: Endpoint| (e.ip.to_string(), e.port);
+        assert_eq!(pair(outgoing.local), ("127.0.0.1".into(), 54321));
+        assert_eq!(outgoing.remote.map(pair), Some(("1.2.3.4".into(), 2222)));
+        let listening = find_in_ip_table(TCP, L4Proto::Tcp, 111).unwrap();
+        assert_eq!(listening.remote, None);
+        assert_eq!(
+            find_in_ip_table(TCP6, L4Proto::Tcp, 444)
+                .unwrap()
+                .local
+                .port,
+            22
+        );
+        assert_eq!(find_in_ip_table(TCP, L4Proto::Tcp, 999), None);
+        assert_eq!(
+            find_in_ip_table("header\n   3: garbage 444\n", L4Proto::Tcp, 3),
+            None
+        );
+        assert_eq!(
+            find_ip_socket(Path::new("/nonexistent"), 333, IPV4_FIRST),
+            None
+        );
     }
 
     #[test]

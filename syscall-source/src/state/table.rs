@@ -7,7 +7,8 @@
 //! oldest processes and descriptors are evicted and counted.
 
 use super::container::{Container, container_of};
-use super::fd::FdInfo;
+use super::container_info::ContainerInfo;
+use super::fd::{Endpoint, FdInfo, L4Proto};
 use super::process::Process;
 use super::procfs::{ProcessInfo, ThreadIds};
 use super::users::UserDb;
@@ -79,6 +80,22 @@ pub(crate) struct CgroupEntry {
     pub container: Container,
 }
 
+/// A socket's ends as the kernel showed them, waiting for the event they
+/// belong to (the record comes right before it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ObservedSocket {
+    /// The process holding it.
+    pub pid: u32,
+    /// The descriptor the event acts on.
+    pub fd: i64,
+    /// Transport protocol.
+    pub l4proto: Option<L4Proto>,
+    /// Its own end.
+    pub local: Endpoint,
+    /// The peer, when connected.
+    pub remote: Option<Endpoint>,
+}
+
 /// Where the descriptor an event acts on lives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FdSlot {
@@ -137,6 +154,10 @@ pub struct SystemState {
     pub(crate) departed: Option<Process>,
     /// The current event's closed or would-be descriptor.
     pub(crate) scratch_fd: Option<FdInfo>,
+    /// The kernel's view of the next event's socket, from a `Socket` record.
+    observed_socket: Option<ObservedSocket>,
+    /// What runtimes said about containers, by short id.
+    pub(crate) container_info: HashMap<String, ContainerInfo>,
 }
 
 impl SystemState {
@@ -186,6 +207,12 @@ impl SystemState {
         &self.host_users
     }
 
+    /// What the runtime said about the container with short id `id`, when
+    /// a [`CaptureRecord::ContainerInfo`] described it.
+    pub fn container_info(&self, id: &str) -> Option<&ContainerInfo> {
+        self.container_info.get(id)
+    }
+
     /// Updates the tables with one record. Returns the extraction context for
     /// events rules see (`evt_type()` is `Some`), `None` for records that only
     /// feed the tables.
@@ -217,7 +244,31 @@ impl SystemState {
                 }
                 None
             }
-            CaptureRecord::Event(event) => self.on_event(event),
+            CaptureRecord::Socket {
+                pid,
+                fd,
+                l4proto,
+                local,
+                remote,
+            } => {
+                self.observed_socket = Some(ObservedSocket {
+                    pid: *pid,
+                    fd: *fd,
+                    l4proto: *l4proto,
+                    local: *local,
+                    remote: *remote,
+                });
+                None
+            }
+            CaptureRecord::ContainerInfo(info) => {
+                self.container_info.insert(info.id.clone(), info.clone());
+                None
+            }
+            CaptureRecord::Event(event) => {
+                // It describes this event's socket, or none at all.
+                let observed = self.observed_socket.take();
+                self.on_event(event, observed)
+            }
         }
     }
 
@@ -296,7 +347,11 @@ impl SystemState {
         }
     }
 
-    fn on_event(&mut self, event: &SyscallEvent) -> Option<EventContext> {
+    fn on_event(
+        &mut self,
+        event: &SyscallEvent,
+        observed: Option<ObservedSocket>,
+    ) -> Option<EventContext> {
         match &event.detail {
             EventDetail::ExecArgs { argv, env } => {
                 if self.exec_args.len() >= self.limits.max_pending {
@@ -323,7 +378,7 @@ impl SystemState {
                 context.process_departed = self.on_exit(event);
             }
             EventDetail::Syscall(exit) => {
-                self.apply_syscall(event, exit, &mut context);
+                self.apply_syscall(event, exit, observed, &mut context);
             }
             EventDetail::ExecArgs { .. } | EventDetail::Fork { .. } => {}
         }
