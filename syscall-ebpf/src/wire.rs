@@ -36,9 +36,6 @@ pub const RINGS_MAP: &str = "RINGS";
 pub const SCRATCH_MAP: &str = "SCRATCH";
 /// Name of the array map holding one `sys_exit` interest flag per syscall number.
 pub const INTEREST_MAP: &str = "INTERESTING_SYSCALLS";
-/// Name of the array map holding one `sys_enter` interest flag per syscall
-/// number (only execve and execveat are ever set: their arguments are read at entry).
-pub const ENTER_INTEREST_MAP: &str = "ENTER_SYSCALLS";
 /// Name of the array map holding one [`SyscallMemory`] per syscall number.
 pub const MEMORY_MAP: &str = "SYSCALL_MEMORY";
 /// Name of the per-CPU array map holding [`Counters`].
@@ -51,6 +48,15 @@ pub const EXEC_OLD_PID_GLOBAL: &str = "EXEC_OLD_PID_OFFSET";
 /// Global the loader overrides with the offset of `child_pid` in the
 /// `sched_process_fork` tracepoint record.
 pub const FORK_CHILD_PID_GLOBAL: &str = "FORK_CHILD_PID_OFFSET";
+/// Globals the loader overrides with the offsets of `argv` and `envp` in the
+/// `syscalls:sys_enter_execve` and `sys_enter_execveat` records (from tracefs).
+pub const EXECVE_ARGV_GLOBAL: &str = "EXECVE_ARGV_OFFSET";
+/// See [`EXECVE_ARGV_GLOBAL`].
+pub const EXECVE_ENVP_GLOBAL: &str = "EXECVE_ENVP_OFFSET";
+/// See [`EXECVE_ARGV_GLOBAL`].
+pub const EXECVEAT_ARGV_GLOBAL: &str = "EXECVEAT_ARGV_OFFSET";
+/// See [`EXECVE_ARGV_GLOBAL`].
+pub const EXECVEAT_ENVP_GLOBAL: &str = "EXECVEAT_ENVP_OFFSET";
 /// Global the loader overrides with its own thread-group id, so the probe
 /// does not report the reader's own activity back to it.
 pub const SELF_TGID_GLOBAL: &str = "SELF_TGID";

@@ -1,12 +1,14 @@
 //! Lanner's kernel probe.
 //!
-//! Five programs feed one ring buffer per CPU:
+//! Six programs feed one ring buffer per CPU:
 //! - `sys_exit` (raw tracepoint) reports every syscall whose number is marked
 //!   in the interest table, with its return value, raw arguments and the user
 //!   memory its arguments point at, copied by the rules the loader wrote into
 //!   the per-syscall memory table (the probe itself knows no syscall but exec);
-//! - `sys_enter` (raw tracepoint) reports the argv and envp of execve and
-//!   execveat, which are gone once a successful exec reaches `sys_exit`;
+//! - `syscalls:sys_enter_execve` and `syscalls:sys_enter_execveat`
+//!   (tracepoints) report the argv and envp of execs, which are gone once a
+//!   successful exec reaches `sys_exit`; these tracepoints fire for those two
+//!   syscalls only, so no other syscall pays for an entry program;
 //! - `sched_process_exec`, `sched_process_fork` and `sched_process_exit`
 //!   (tracepoints) report successful execs (with the file the kernel ran),
 //!   task creation and thread exit.
@@ -81,9 +83,6 @@ mod probe {
     static INTERESTING_SYSCALLS: Array<u8> = Array::with_max_entries(SYSCALL_TABLE_SIZE, 0);
 
     #[map]
-    static ENTER_SYSCALLS: Array<u8> = Array::with_max_entries(SYSCALL_TABLE_SIZE, 0);
-
-    #[map]
     static SYSCALL_MEMORY: Array<SyscallMemory> = Array::with_max_entries(SYSCALL_TABLE_SIZE, 0);
 
     #[map]
@@ -100,6 +99,20 @@ mod probe {
 
     #[unsafe(no_mangle)]
     static SELF_TGID: Global<u32> = Global::new(0);
+
+    // Offsets of `argv` and `envp` in the `syscalls:sys_enter_execve(at)`
+    // records, set by the loader from tracefs (defaults: this layout on 6.x).
+    #[unsafe(no_mangle)]
+    static EXECVE_ARGV_OFFSET: Global<u32> = Global::new(24);
+
+    #[unsafe(no_mangle)]
+    static EXECVE_ENVP_OFFSET: Global<u32> = Global::new(32);
+
+    #[unsafe(no_mangle)]
+    static EXECVEAT_ARGV_OFFSET: Global<u32> = Global::new(32);
+
+    #[unsafe(no_mangle)]
+    static EXECVEAT_ENVP_OFFSET: Global<u32> = Global::new(40);
 
     // Offsets in x86-64 `struct pt_regs` (UAPI, stable): orig_ax, then the
     // syscall argument registers di, si, dx, r10, r8, r9.
@@ -381,28 +394,38 @@ mod probe {
         }
     }
 
-    #[raw_tracepoint(tracepoint = "sys_enter")]
-    pub fn lanner_sys_enter(ctx: RawTracePointContext) -> i32 {
-        // SAFETY: only called with the sys_enter tracepoint's arguments.
-        unsafe { sys_enter(&ctx) };
+    #[tracepoint(category = "syscalls", name = "sys_enter_execve")]
+    pub fn lanner_enter_execve(ctx: TracePointContext) -> u32 {
+        // SAFETY: the offsets come from this kernel's tracefs format for the record.
+        unsafe { exec_args(&ctx, EXECVE_ARGV_OFFSET.load(), EXECVE_ENVP_OFFSET.load()) };
         0
     }
 
+    #[tracepoint(category = "syscalls", name = "sys_enter_execveat")]
+    pub fn lanner_enter_execveat(ctx: TracePointContext) -> u32 {
+        // SAFETY: the offsets come from this kernel's tracefs format for the record.
+        unsafe {
+            exec_args(
+                &ctx,
+                EXECVEAT_ARGV_OFFSET.load(),
+                EXECVEAT_ENVP_OFFSET.load(),
+            )
+        };
+        0
+    }
+
+    /// Reports the argv and envp an exec was called with.
+    ///
     /// # Safety
-    /// `ctx` must be the `sys_enter` raw tracepoint's context.
-    unsafe fn sys_enter(ctx: &RawTracePointContext) -> Option<()> {
-        let regs: *const u8 = ctx.arg(0);
-        let syscall: u64 = ctx.arg(1);
-        if !interested(&ENTER_SYSCALLS, syscall) || is_self() {
+    /// `argv_at` and `envp_at` must be the offsets of those pointers in `ctx`'s record.
+    unsafe fn exec_args(ctx: &TracePointContext, argv_at: u32, envp_at: u32) -> Option<()> {
+        if is_self() {
             return None;
         }
-        // SAFETY: `regs` is the tracepoint's `struct pt_regs *`.
-        let args = unsafe { read_args(regs) };
-        let (argv, envp) = match syscall {
-            nr::EXECVE => (args[1], args[2]),
-            nr::EXECVEAT => (args[2], args[3]),
-            _ => return None,
-        };
+        // SAFETY: offsets inside the tracepoint record, checked by the helper.
+        let argv: u64 = unsafe { ctx.read_at(argv_at as usize) }.ok()?;
+        // SAFETY: as above.
+        let envp: u64 = unsafe { ctx.read_at(envp_at as usize) }.ok()?;
         let (cpu, buf) = scratch()?;
         let start = size_of::<ExecArgsHead>();
         // SAFETY: `buf` is this CPU's scratch buffer.

@@ -14,9 +14,10 @@ use aya::{
     programs::{RawTracePoint, TracePoint},
 };
 use lanner_syscall_ebpf::wire::{
-    COUNTERS_MAP, Counters, ENTER_INTEREST_MAP, EXEC_FILENAME_LOC_GLOBAL, EXEC_OLD_PID_GLOBAL,
-    FORK_CHILD_PID_GLOBAL, INTEREST_MAP, MAX_COPY_LEN, MEMORY_MAP, RINGS_MAP, RecordKind,
-    SCRATCH_MAP, SELF_TGID_GLOBAL, SYSCALL_TABLE_SIZE, SyscallMemory, nr,
+    COUNTERS_MAP, Counters, EXEC_FILENAME_LOC_GLOBAL, EXEC_OLD_PID_GLOBAL, EXECVE_ARGV_GLOBAL,
+    EXECVE_ENVP_GLOBAL, EXECVEAT_ARGV_GLOBAL, EXECVEAT_ENVP_GLOBAL, FORK_CHILD_PID_GLOBAL,
+    INTEREST_MAP, MAX_COPY_LEN, MEMORY_MAP, RINGS_MAP, RecordKind, SCRATCH_MAP, SELF_TGID_GLOBAL,
+    SYSCALL_TABLE_SIZE, SyscallMemory,
 };
 use std::time::Duration;
 
@@ -205,11 +206,26 @@ impl SyscallProbe {
         let filename_offset = tracefs::field_offset("sched", "sched_process_exec", "filename")?;
         let old_pid_offset = tracefs::field_offset("sched", "sched_process_exec", "old_pid")?;
         let child_pid_offset = tracefs::field_offset("sched", "sched_process_fork", "child_pid")?;
+        let exec_offsets = [
+            (EXECVE_ARGV_GLOBAL, "sys_enter_execve", "argv"),
+            (EXECVE_ENVP_GLOBAL, "sys_enter_execve", "envp"),
+            (EXECVEAT_ARGV_GLOBAL, "sys_enter_execveat", "argv"),
+            (EXECVEAT_ENVP_GLOBAL, "sys_enter_execveat", "envp"),
+        ]
+        .map(|(global, event, field)| {
+            tracefs::field_offset("syscalls", event, field).map(|offset| (global, offset))
+        })
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()?;
         let self_tgid = std::process::id();
         let cpus = aya::util::nr_cpus()
             .map_err(|(path, source)| ProbeError::Cpus { path, source })? as u32;
 
-        let mut ebpf = EbpfLoader::new()
+        let mut loader = EbpfLoader::new();
+        for (global, offset) in &exec_offsets {
+            loader.override_global(global, offset, true);
+        }
+        let mut ebpf = loader
             .override_global(EXEC_FILENAME_LOC_GLOBAL, &filename_offset, true)
             .override_global(EXEC_OLD_PID_GLOBAL, &old_pid_offset, true)
             .override_global(FORK_CHILD_PID_GLOBAL, &child_pid_offset, true)
@@ -219,7 +235,6 @@ impl SyscallProbe {
             .load(PROBE_OBJECT)?;
 
         write_memory_rules(&mut ebpf, config.snaplen)?;
-        write_interest(&mut ebpf, ENTER_INTEREST_MAP, &[nr::EXECVE, nr::EXECVEAT])?;
         write_interest(&mut ebpf, INTEREST_MAP, &config.syscalls)?;
         let rings = rings::create(
             map_mut(&mut ebpf, RINGS_MAP)?,
@@ -228,7 +243,12 @@ impl SyscallProbe {
         )?;
 
         attach_raw_tracepoint(&mut ebpf, "lanner_sys_exit", "sys_exit")?;
-        attach_raw_tracepoint(&mut ebpf, "lanner_sys_enter", "sys_enter")?;
+        for (program, tracepoint) in [
+            ("lanner_enter_execve", "sys_enter_execve"),
+            ("lanner_enter_execveat", "sys_enter_execveat"),
+        ] {
+            attach_tracepoint(&mut ebpf, program, "syscalls", tracepoint)?;
+        }
         for (program, tracepoint) in [
             ("lanner_sched_process_exec", "sched_process_exec"),
             ("lanner_sched_process_fork", "sched_process_fork"),
