@@ -40,7 +40,15 @@ pub struct LiveSource {
     containers_described: HashSet<String>,
     pending: Vec<CaptureRecord>,
     events: Vec<SyscallEvent>,
+    socket_lookups_left: usize,
+    socket_lookups_skipped: u64,
 }
+
+/// How many sockets one batch may look up in `/proc` (each lookup reads the
+/// process's network tables, which a host with many connections makes
+/// long). Past it, sockets keep the ends their syscall arguments give, so a
+/// connection storm cannot make the reader fall behind and drop events.
+const SOCKET_LOOKUPS_PER_BATCH: usize = 32;
 
 impl LiveSource {
     /// Loads and attaches the probe, then takes the start-up snapshot, which
@@ -67,6 +75,8 @@ impl LiveSource {
             containers_described: HashSet::new(),
             pending: Vec::new(),
             events: Vec::new(),
+            socket_lookups_left: SOCKET_LOOKUPS_PER_BATCH,
+            socket_lookups_skipped: 0,
         };
         let mut snapshot = vec![CaptureRecord::Users {
             container: None,
@@ -95,12 +105,19 @@ impl LiveSource {
         };
         self.probe.poll(wait, &mut self.events)?;
         let mut events = std::mem::take(&mut self.events);
+        self.socket_lookups_left = SOCKET_LOOKUPS_PER_BATCH;
         for event in events.drain(..) {
             self.enrich(event, out);
         }
         // Keep the buffer's capacity for the next batch.
         self.events = events;
         Ok(())
+    }
+
+    /// Sockets whose ends were not looked up because a batch had used its
+    /// budget ([`SOCKET_LOOKUPS_PER_BATCH`]).
+    pub fn socket_lookups_skipped(&self) -> u64 {
+        self.socket_lookups_skipped
     }
 
     /// The probe's counters.
@@ -124,8 +141,13 @@ impl LiveSource {
             });
             self.first_sight_of(event.pid, &container, out);
         }
-        if let Some(socket) = sockets::observe(&self.proc_root, &event) {
-            out.push(socket);
+        if sockets::worth_a_lookup(&event) {
+            if self.socket_lookups_left == 0 {
+                self.socket_lookups_skipped += 1;
+            } else if let Some(socket) = sockets::observe(&self.proc_root, &event) {
+                self.socket_lookups_left -= 1;
+                out.push(socket);
+            }
         }
         let snapshot = match &event.detail {
             EventDetail::Exec { filename, .. } => Some((event.pid, filename.clone())),

@@ -48,6 +48,11 @@ fn socket_of(event: &SyscallEvent) -> Option<(i64, &'static [IpTable])> {
     }
 }
 
+/// Whether `event` is one whose socket [`observe`] would look up (cheap: no I/O).
+pub fn worth_a_lookup(event: &SyscallEvent) -> bool {
+    socket_of(event).is_some()
+}
+
 /// A [`CaptureRecord::Socket`] with both ends of `event`'s socket, read
 /// under `proc_root`; `None` for other events and when the socket is gone.
 pub fn observe(proc_root: &Path, event: &SyscallEvent) -> Option<CaptureRecord> {

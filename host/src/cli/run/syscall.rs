@@ -209,11 +209,12 @@ impl SyscallRun {
             .map(|(cpu, c)| format!("cpu{cpu}: {} events, {} dropped", c.events, c.drops))
             .collect();
         eprintln!(
-            "lanner: syscall source: {} events, {} dropped, {} undecodable ({})",
+            "lanner: syscall source: {} events, {} dropped, {} undecodable ({}); {} socket lookups skipped under load",
             stats.events,
             stats.drops,
             stats.decode_errors,
-            per_cpu.join("; ")
+            per_cpu.join("; "),
+            live.socket_lookups_skipped()
         );
         if let Some(mut writer) = recorder {
             writer.flush().context("recording")?;
