@@ -44,11 +44,12 @@ pub struct LiveSource {
     socket_lookups_skipped: u64,
 }
 
-/// How many sockets one batch may look up in `/proc` (each lookup reads the
-/// process's network tables, which a host with many connections makes
-/// long). Past it, sockets keep the ends their syscall arguments give, so a
-/// connection storm cannot make the reader fall behind and drop events.
-const SOCKET_LOOKUPS_PER_BATCH: usize = 32;
+/// How many sockets one batch may look up (each lookup is a handful of
+/// syscalls, or a read of the process's network tables where pidfds are
+/// unavailable). Past it, sockets keep the ends their syscall arguments
+/// give, so a connection storm cannot make the reader fall behind and drop
+/// events.
+const SOCKET_LOOKUPS_PER_BATCH: usize = 256;
 
 impl LiveSource {
     /// Loads and attaches the probe, then takes the start-up snapshot, which

@@ -12,8 +12,11 @@
 use crate::{
     CaptureRecord, EventDetail, SyscallEvent,
     state::{
+        Endpoint, L4Proto,
         effects::{fd_arg, nr},
-        netfs::{IPV4_FIRST, IPV6_FIRST, IpTable, TCP_ONLY, find_ip_socket, socket_inode},
+        netfs::{
+            IPV4_FIRST, IPV6_FIRST, IpSocketEnds, IpTable, TCP_ONLY, find_ip_socket, socket_inode,
+        },
         sockaddr::{self, SockAddr},
     },
 };
@@ -57,10 +60,17 @@ pub fn worth_a_lookup(event: &SyscallEvent) -> bool {
 /// under `proc_root`; `None` for other events and when the socket is gone.
 pub fn observe(proc_root: &Path, event: &SyscallEvent) -> Option<CaptureRecord> {
     let (fd, tables) = socket_of(event)?;
-    let pid_dir = proc_root.join(event.pid.to_string());
-    let target = std::fs::read_link(pid_dir.join("fd").join(fd.to_string())).ok()?;
-    let inode = socket_inode(target.to_str()?)?;
-    let ends = find_ip_socket(&pid_dir.join("net"), inode, tables)?;
+    // On the live system, ask the socket itself (constant cost); the tables
+    // are the way for other roots and where pidfds are unavailable.
+    let ends = (proc_root == Path::new("/proc"))
+        .then(|| ends_from_the_socket(event.pid, fd))
+        .flatten()
+        .or_else(|| {
+            let pid_dir = proc_root.join(event.pid.to_string());
+            let target = std::fs::read_link(pid_dir.join("fd").join(fd.to_string())).ok()?;
+            let inode = socket_inode(target.to_str()?)?;
+            find_ip_socket(&pid_dir.join("net"), inode, tables)
+        })?;
     if let EventDetail::Syscall(exit) = &event.detail
         && exit.nr == nr::CONNECT
         && let Some(SockAddr::Ip(_, port)) = exit.memory[1].as_deref().and_then(sockaddr::parse)
@@ -76,6 +86,81 @@ pub fn observe(proc_root: &Path, event: &SyscallEvent) -> Option<CaptureRecord> 
         l4proto: Some(ends.l4proto),
         local: ends.local,
         remote: ends.remote,
+    })
+}
+
+/// Both ends of descriptor `fd` of process `pid`, from a duplicate of it
+/// (`pidfd_getfd`, Linux 5.6, needs the right to ptrace the process):
+/// `getsockname`/`getpeername` cost the same however many sockets the host
+/// has, where the `/proc/PID/net` tables grow with them.
+fn ends_from_the_socket(pid: u32, fd: i64) -> Option<IpSocketEnds> {
+    let pid = libc::pid_t::try_from(pid).ok()?;
+    let fd = libc::c_int::try_from(fd).ok()?;
+    // SAFETY: plain syscalls on integers; the descriptors are ours and closed below.
+    let pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    let pidfd = libc::c_int::try_from(pidfd).ok().filter(|&f| f >= 0)?;
+    // SAFETY: as above.
+    let copy = unsafe { libc::syscall(libc::SYS_pidfd_getfd, pidfd, fd, 0) };
+    // SAFETY: closing the pidfd we opened.
+    unsafe { libc::close(pidfd) };
+    let copy = libc::c_int::try_from(copy).ok().filter(|&f| f >= 0)?;
+    let ends = socket_ends(copy);
+    // SAFETY: closing the duplicate we made.
+    unsafe { libc::close(copy) };
+    ends
+}
+
+/// The ends of the IP socket `fd` (ours), `None` for other sockets.
+fn socket_ends(fd: libc::c_int) -> Option<IpSocketEnds> {
+    let address = |peer: bool| -> Option<Endpoint> {
+        // SAFETY: an all-zero sockaddr_storage is valid.
+        let mut storage: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
+        let mut len = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+        let target = (&raw mut storage).cast::<libc::sockaddr>();
+        // SAFETY: `storage` and `len` describe a buffer the call may fill.
+        let rc = unsafe {
+            if peer {
+                libc::getpeername(fd, target, &mut len)
+            } else {
+                libc::getsockname(fd, target, &mut len)
+            }
+        };
+        if rc != 0 {
+            return None;
+        }
+        // SAFETY: the kernel wrote `len` bytes (at most the storage's size).
+        let bytes = unsafe {
+            std::slice::from_raw_parts(
+                (&raw const storage).cast::<u8>(),
+                (len as usize).min(std::mem::size_of::<libc::sockaddr_storage>()),
+            )
+        };
+        match sockaddr::parse(bytes)? {
+            SockAddr::Ip(ip, port) => Some(Endpoint { ip, port }),
+            _ => None,
+        }
+    };
+    let mut protocol: libc::c_int = 0;
+    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: `protocol` and `len` describe an int the call may fill.
+    let rc = unsafe {
+        libc::getsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_PROTOCOL,
+            (&raw mut protocol).cast(),
+            &mut len,
+        )
+    };
+    let l4proto = match (rc, protocol) {
+        (0, libc::IPPROTO_TCP) => L4Proto::Tcp,
+        (0, libc::IPPROTO_UDP) => L4Proto::Udp,
+        _ => return None,
+    };
+    Some(IpSocketEnds {
+        l4proto,
+        local: address(false)?,
+        remote: address(true),
     })
 }
 
