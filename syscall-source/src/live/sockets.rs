@@ -62,15 +62,22 @@ pub fn observe(proc_root: &Path, event: &SyscallEvent) -> Option<CaptureRecord> 
     let (fd, tables) = socket_of(event)?;
     // On the live system, ask the socket itself (constant cost); the tables
     // are the way for other roots and where pidfds are unavailable.
-    let ends = (proc_root == Path::new("/proc"))
-        .then(|| ends_from_the_socket(event.pid, fd))
-        .flatten()
-        .or_else(|| {
+    let from_the_socket = if proc_root == Path::new("/proc") {
+        ends_from_the_socket(event.pid, fd)
+    } else {
+        PidfdAnswer::Unavailable
+    };
+    let ends = match from_the_socket {
+        PidfdAnswer::Ends(ends) => ends,
+        // The process or descriptor is gone: the tables would not have it either.
+        PidfdAnswer::Gone => return None,
+        PidfdAnswer::Unavailable => {
             let pid_dir = proc_root.join(event.pid.to_string());
             let target = std::fs::read_link(pid_dir.join("fd").join(fd.to_string())).ok()?;
             let inode = socket_inode(target.to_str()?)?;
-            find_ip_socket(&pid_dir.join("net"), inode, tables)
-        })?;
+            find_ip_socket(&pid_dir.join("net"), inode, tables)?
+        }
+    };
     if let EventDetail::Syscall(exit) = &event.detail
         && exit.nr == nr::CONNECT
         && let Some(SockAddr::Ip(_, port)) = exit.memory[1].as_deref().and_then(sockaddr::parse)
@@ -89,25 +96,47 @@ pub fn observe(proc_root: &Path, event: &SyscallEvent) -> Option<CaptureRecord> 
     })
 }
 
+/// What asking a socket through a pidfd gave.
+enum PidfdAnswer {
+    /// Both ends (the peer when connected).
+    Ends(IpSocketEnds),
+    /// The process exited, closed the descriptor, or it is no IP socket.
+    Gone,
+    /// pidfds cannot be used here (kernel before 5.6, no permission).
+    Unavailable,
+}
+
 /// Both ends of descriptor `fd` of process `pid`, from a duplicate of it
 /// (`pidfd_getfd`, Linux 5.6, needs the right to ptrace the process):
 /// `getsockname`/`getpeername` cost the same however many sockets the host
 /// has, where the `/proc/PID/net` tables grow with them.
-fn ends_from_the_socket(pid: u32, fd: i64) -> Option<IpSocketEnds> {
-    let pid = libc::pid_t::try_from(pid).ok()?;
-    let fd = libc::c_int::try_from(fd).ok()?;
+fn ends_from_the_socket(pid: u32, fd: i64) -> PidfdAnswer {
+    let (Ok(pid), Ok(fd)) = (libc::pid_t::try_from(pid), libc::c_int::try_from(fd)) else {
+        return PidfdAnswer::Gone;
+    };
     // SAFETY: plain syscalls on integers; the descriptors are ours and closed below.
     let pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
-    let pidfd = libc::c_int::try_from(pidfd).ok().filter(|&f| f >= 0)?;
+    let Some(pidfd) = libc::c_int::try_from(pidfd).ok().filter(|&f| f >= 0) else {
+        return match std::io::Error::last_os_error().raw_os_error() {
+            Some(libc::ESRCH) => PidfdAnswer::Gone,
+            _ => PidfdAnswer::Unavailable,
+        };
+    };
     // SAFETY: as above.
     let copy = unsafe { libc::syscall(libc::SYS_pidfd_getfd, pidfd, fd, 0) };
+    let copy_error = std::io::Error::last_os_error().raw_os_error();
     // SAFETY: closing the pidfd we opened.
     unsafe { libc::close(pidfd) };
-    let copy = libc::c_int::try_from(copy).ok().filter(|&f| f >= 0)?;
+    let Some(copy) = libc::c_int::try_from(copy).ok().filter(|&f| f >= 0) else {
+        return match copy_error {
+            Some(libc::EBADF | libc::ESRCH) => PidfdAnswer::Gone,
+            _ => PidfdAnswer::Unavailable,
+        };
+    };
     let ends = socket_ends(copy);
     // SAFETY: closing the duplicate we made.
     unsafe { libc::close(copy) };
-    ends
+    ends.map_or(PidfdAnswer::Gone, PidfdAnswer::Ends)
 }
 
 /// The ends of the IP socket `fd` (ours), `None` for other sockets.
