@@ -80,6 +80,7 @@ impl Workload {
                         let listener = listener.as_ref().unwrap();
                         let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
                         let (server, _) = listener.accept().unwrap();
+                        abort_on_close(&client);
                         drop((client, server));
                     }
                     Self::PipeIo => {
@@ -103,6 +104,27 @@ impl Workload {
         }
         ops as f64 / start.elapsed().as_secs_f64()
     }
+}
+
+/// Makes closing `stream` reset the connection (`SO_LINGER` 0) rather than
+/// leave it in TIME_WAIT: tens of thousands of those per second exhaust the
+/// ephemeral ports and make the loop's own speed swing from run to run.
+fn abort_on_close(stream: &TcpStream) {
+    let linger = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
+    // SAFETY: a valid socket and option buffer of the option's size.
+    let rc = unsafe {
+        libc::setsockopt(
+            std::os::fd::AsRawFd::as_raw_fd(stream),
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            (&raw const linger).cast(),
+            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+        )
+    };
+    assert_eq!(rc, 0, "SO_LINGER");
 }
 
 /// A running `lanner run --source syscall`.
