@@ -17,6 +17,19 @@ const SHADOW_RULE: &str = r#"
   priority: WARNING
 "#;
 
+/// `lanner run` on the live syscall source with `config` and the shadow rule, attached.
+fn live_with_config(dir: &TempDir, config: &str) -> Running {
+    let config = dir.write("lanner.yaml", config);
+    let rules = dir.write("rules.yaml", SHADOW_RULE);
+    let mut command = lanner();
+    command
+        .args(["run", "-c"])
+        .arg(&config)
+        .arg("-r")
+        .arg(&rules);
+    Running::spawn(command, "syscall source attached")
+}
+
 fn world_readable(dir: &TempDir) {
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
 }
@@ -129,18 +142,10 @@ fn dropped_events_raise_an_internal_alert_and_are_counted_per_cpu() {
     require_root();
     let dir = TempDir::new("capture-drops");
     // One page per CPU: a burst of opens overflows it between two reads.
-    let config = dir.write(
-        "lanner.yaml",
+    let running = live_with_config(
+        &dir,
         "json_output: true\nsyscall:\n  buffer_bytes_per_cpu: 4096\n",
     );
-    let rules = dir.write("rules.yaml", SHADOW_RULE);
-    let mut command = lanner();
-    command
-        .args(["run", "-c"])
-        .arg(&config)
-        .arg("-r")
-        .arg(&rules);
-    let running = Running::spawn(command, "syscall source attached");
     let burst = std::thread::spawn(|| {
         for _ in 0..200_000 {
             drop(std::fs::File::open("/etc/hostname").unwrap());
@@ -181,18 +186,10 @@ fn dropped_events_raise_an_internal_alert_and_are_counted_per_cpu() {
 fn falcos_metrics_block_publishes_counter_snapshots_as_internal_alerts() {
     require_root();
     let dir = TempDir::new("capture-metrics");
-    let config = dir.write(
-        "lanner.yaml",
+    let running = live_with_config(
+        &dir,
         "json_output: true\nmetrics:\n  enabled: true\n  interval: 200ms\n  output_rule: true\n",
     );
-    let rules = dir.write("rules.yaml", SHADOW_RULE);
-    let mut command = lanner();
-    command
-        .args(["run", "-c"])
-        .arg(&config)
-        .arg("-r")
-        .arg(&rules);
-    let running = Running::spawn(command, "syscall source attached");
     let line = running.wait_for_line(Duration::from_secs(10), |l| l.contains("metrics snapshot"));
     let alert: Value = serde_json::from_str(&line).unwrap();
     assert_eq!(alert["source"], "internal");

@@ -1,41 +1,20 @@
 //! Lexical path arithmetic: making a path a process gave absolute against
 //! its working directory or a directory fd, without touching the file system
 //! (the process's view of it may differ from ours, e.g. in a container).
+//! The normalisation itself is [`crate::params::path`]'s, shared with the
+//! rendering of path arguments.
+
+pub use crate::params::path::normalize;
 
 /// `path` made absolute against `base` and normalised (`.`, `..` and
 /// repeated slashes removed). A relative path with an unknown (empty) base is
 /// returned as given.
 pub fn resolve(base: &str, path: &str) -> String {
-    if path.starts_with('/') {
-        normalize(path)
-    } else if base.is_empty() {
+    if base.is_empty() && !path.starts_with('/') {
         path.to_string()
     } else {
-        normalize(&format!("{base}/{path}"))
+        crate::params::path::join(base, path)
     }
-}
-
-/// Normalises an absolute path lexically; `..` at the root stays at the root.
-pub fn normalize(path: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            other => parts.push(other),
-        }
-    }
-    let mut out = String::with_capacity(path.len());
-    for part in &parts {
-        out.push('/');
-        out.push_str(part);
-    }
-    if out.is_empty() {
-        out.push('/');
-    }
-    out
 }
 
 /// The directory part of an absolute path (`/etc` for `/etc/passwd`, `/` for `/x`).
