@@ -60,6 +60,42 @@ pub const EXECVEAT_ENVP_GLOBAL: &str = "EXECVEAT_ENVP_OFFSET";
 /// Global the loader overrides with its own thread-group id, so the probe
 /// does not report the reader's own activity back to it.
 pub const SELF_TGID_GLOBAL: &str = "SELF_TGID";
+/// Global the loader overrides with kernel struct member offsets read from
+/// this kernel's BTF (`/sys/kernel/btf/vmlinux`), indexed by [`task_offset`].
+pub const TASK_OFFSETS_GLOBAL: &str = "TASK_OFFSETS";
+
+/// Indexes into the [`TASK_OFFSETS_GLOBAL`] array: byte offsets of the
+/// members the exec record follows from the current task to its
+/// controlling terminal and login uid. The layouts differ between kernel
+/// builds, so none is compiled in.
+pub mod task_offset {
+    /// `task_struct.signal` (a `struct signal_struct *`).
+    pub const TASK_SIGNAL: usize = 0;
+    /// `signal_struct.tty` (a `struct tty_struct *`, null without a terminal).
+    pub const SIGNAL_TTY: usize = 1;
+    /// `tty_struct.index` (an `int`).
+    pub const TTY_INDEX: usize = 2;
+    /// `tty_struct.driver` (a `struct tty_driver *`).
+    pub const TTY_DRIVER: usize = 3;
+    /// `tty_driver.major` (an `int`).
+    pub const DRIVER_MAJOR: usize = 4;
+    /// `tty_driver.minor_start` (an `int`).
+    pub const DRIVER_MINOR_START: usize = 5;
+    /// `task_struct.loginuid` (a `kuid_t`; absent without `CONFIG_AUDIT`).
+    pub const TASK_LOGINUID: usize = 6;
+    /// Number of offsets.
+    pub const COUNT: usize = 8;
+    /// An offset this kernel's BTF did not give: the value it leads to is not read.
+    pub const UNKNOWN: u32 = u32::MAX;
+}
+
+/// Bits of [`ExecHead::known`].
+pub mod exec_known {
+    /// [`super::ExecHead::tty`] was read from the task.
+    pub const TTY: u32 = 1;
+    /// [`super::ExecHead::loginuid`] was read from the task.
+    pub const LOGINUID: u32 = 2;
+}
 
 /// Which record follows a [`RecordHeader`].
 #[repr(u32)]
@@ -148,6 +184,16 @@ pub struct ExecHead {
     pub old_tid: u32,
     /// Bytes of file name that follow.
     pub filename_len: u32,
+    /// The controlling terminal as `/proc/PID/stat` encodes it (`tty_nr`),
+    /// 0 without one; valid when [`exec_known::TTY`] is set in `known`.
+    pub tty: u32,
+    /// The audit login uid (`u32::MAX` when unset); valid when
+    /// [`exec_known::LOGINUID`] is set in `known`.
+    pub loginuid: u32,
+    /// Which of the task values above were read ([`exec_known`] bits).
+    pub known: u32,
+    /// Keeps the record's size a multiple of 8.
+    pub reserved: u32,
 }
 
 /// The fixed part of an exec-arguments record. `argv_len` bytes of argv text

@@ -53,6 +53,14 @@ pub enum EventDetail {
         filename: String,
         /// The thread id before exec (differs when a non-leader thread execs).
         old_tid: u32,
+        /// The controlling terminal (`tty_nr` encoding, 0 for none), read
+        /// from the task at exec; `None` when the probe could not.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tty: Option<u32>,
+        /// The audit login uid (`u32::MAX` when unset) read at exec; `None`
+        /// when the probe could not.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        loginuid: Option<u32>,
     },
     /// The current thread created a task (`sched_process_fork`): a process,
     /// or a thread when the child's first event shows it shares a thread group.

@@ -7,7 +7,8 @@
 //! and reports what it needs to through its exit status.
 
 use lanner_syscall_source::{
-    EventDetail, ProbeConfig, SyscallEvent, SyscallExit, SyscallProbe, syscalls,
+    EventDetail, ProbeConfig, SyscallEvent, SyscallExit, SyscallProbe,
+    probe::RECORDS_PER_RING_PER_POLL, syscalls,
 };
 use std::{
     ffi::CString,
@@ -16,6 +17,11 @@ use std::{
 
 /// Loads the probe with exits of `names` reported and small rings (tests run in parallel).
 fn load_probe(names: &[&str]) -> SyscallProbe {
+    load_probe_with_rings(names, 1 << 20)
+}
+
+/// Loads the probe with exits of `names` reported and rings of `ring_bytes` per CPU.
+fn load_probe_with_rings(names: &[&str], ring_bytes: u32) -> SyscallProbe {
     assert_eq!(
         unsafe { libc::geteuid() },
         0,
@@ -27,7 +33,7 @@ fn load_probe(names: &[&str]) -> SyscallProbe {
         .collect();
     let config = ProbeConfig {
         syscalls,
-        ring_bytes_per_cpu: 1 << 20,
+        ring_bytes_per_cpu: ring_bytes,
         ..ProbeConfig::default()
     };
     SyscallProbe::load(&config).expect("the probe loads and attaches")
@@ -256,11 +262,24 @@ fn execve_reports_arguments_then_the_exec() {
     let exec = &events[exec_at];
     assert_eq!(exec.evt_type(), Some("execve"));
     assert_eq!(exec.comm, "true");
+    // The child inherited this process's terminal and login uid.
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
+    let tty_nr: u32 = stat
+        .rsplit_once(')')
+        .and_then(|(_, rest)| rest.split_whitespace().nth(4)?.parse::<i32>().ok())
+        .unwrap() as u32;
+    let loginuid: u32 = std::fs::read_to_string("/proc/self/loginuid")
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
     assert_eq!(
         exec.detail,
         EventDetail::Exec {
             filename: "/bin/true".into(),
-            old_tid: pid
+            old_tid: pid,
+            tty: Some(tty_nr),
+            loginuid: Some(loginuid),
         }
     );
     let args_at = events
@@ -284,6 +303,196 @@ fn execve_reports_arguments_then_the_exec() {
         "timestamp is wall-clock time"
     );
     assert_ne!(exec.cgroup_id, 0);
+}
+
+#[test]
+fn an_exec_on_a_new_terminal_reports_that_terminal() {
+    let mut probe = load_probe(&[]);
+    // SAFETY: plain libc calls on a pty master this test owns.
+    let (master, slave) = unsafe {
+        let master = libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY);
+        assert!(master >= 0, "posix_openpt");
+        assert_eq!(libc::grantpt(master), 0);
+        assert_eq!(libc::unlockpt(master), 0);
+        let mut name = [0 as libc::c_char; 64];
+        assert_eq!(libc::ptsname_r(master, name.as_mut_ptr(), name.len()), 0);
+        (master, std::ffi::CStr::from_ptr(name.as_ptr()).to_owned())
+    };
+    // The terminal's number as /proc/PID/stat's tty_nr encodes it.
+    let rdev =
+        std::os::unix::fs::MetadataExt::rdev(&std::fs::metadata(slave.to_str().unwrap()).unwrap());
+    let (major, minor) = (libc::major(rdev), libc::minor(rdev));
+    let tty_nr = (minor & 0xff) | (major << 8) | ((minor & !0xff) << 12);
+    let program = CString::new("/bin/true").unwrap();
+    let argv = [program.as_ptr(), std::ptr::null()];
+    let envp = [std::ptr::null::<libc::c_char>()];
+    let (pid, code) = in_child(|| unsafe {
+        // A new session whose controlling terminal is the pty, as a terminal
+        // emulator, sshd or `docker exec -t` sets one up.
+        if libc::setsid() < 0 {
+            return 10;
+        }
+        let fd = libc::open(slave.as_ptr(), libc::O_RDWR);
+        if fd < 0 || libc::ioctl(fd, libc::TIOCSCTTY, 0) != 0 {
+            return 11;
+        }
+        libc::execve(program.as_ptr(), argv.as_ptr(), envp.as_ptr());
+        12
+    });
+    assert_eq!(code, 0, "the child failed at step {code}");
+    // SAFETY: closes our own descriptor.
+    unsafe { libc::close(master) };
+    let (events, at) = wait_for(&mut probe, "exec", |e| {
+        e.pid == pid && matches!(e.detail, EventDetail::Exec { .. })
+    });
+    let EventDetail::Exec { tty, .. } = &events[at].detail else {
+        unreachable!()
+    };
+    assert_ne!(tty_nr, 0);
+    assert_eq!(*tty, Some(tty_nr));
+}
+
+#[test]
+fn a_poll_returns_a_bounded_batch_while_the_rings_never_empty() {
+    let mut probe = load_probe(&["openat", "close"]);
+    let path = CString::new("/etc/hostname").unwrap();
+    // SAFETY: the child only makes raw syscalls until it is killed.
+    let storm = unsafe { libc::fork() };
+    assert!(storm >= 0, "fork failed");
+    if storm == 0 {
+        // Ends itself should the test die before killing it.
+        unsafe { libc::alarm(30) };
+        loop {
+            let fd = unsafe { libc::openat(libc::AT_FDCWD, path.as_ptr(), libc::O_RDONLY) };
+            unsafe { libc::close(fd) };
+        }
+    }
+    let cap = RECORDS_PER_RING_PER_POLL * probe_rings();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut full_batches = 0;
+    let mut events = Vec::new();
+    while full_batches < 3 && Instant::now() < deadline {
+        events.clear();
+        let n = probe.poll(Duration::from_millis(5), &mut events).unwrap();
+        assert!(n <= cap, "one poll returned {n} events (cap {cap})");
+        if n >= RECORDS_PER_RING_PER_POLL {
+            full_batches += 1;
+        }
+    }
+    // SAFETY: kills and reaps our own child.
+    unsafe {
+        libc::kill(storm, libc::SIGKILL);
+        libc::waitpid(storm, std::ptr::null_mut(), 0);
+    }
+    assert_eq!(
+        full_batches, 3,
+        "the open/close storm never filled a ring faster than it was read"
+    );
+}
+
+#[test]
+fn a_fork_on_a_flooded_cpu_still_precedes_the_childs_exec_on_another() {
+    // Room for a backlog of several polls' worth of records on CPU 0.
+    let mut probe = load_probe_with_rings(&["openat", "close"], 32 << 20);
+    let path = CString::new("/etc/hostname").unwrap();
+    // SAFETY: raw syscalls only, until killed.
+    let storm = unsafe { libc::fork() };
+    assert!(storm >= 0, "fork failed");
+    if storm == 0 {
+        unsafe {
+            libc::alarm(30);
+            pin_to_cpu(0);
+            loop {
+                let fd = libc::openat(libc::AT_FDCWD, path.as_ptr(), libc::O_RDONLY);
+                libc::close(fd);
+            }
+        }
+    }
+    // Let a backlog build up in CPU 0's ring (unread, but far from full).
+    std::thread::sleep(Duration::from_millis(60));
+    let program = CString::new("/bin/true").unwrap();
+    let argv = [program.as_ptr(), std::ptr::null()];
+    let envp = [std::ptr::null::<libc::c_char>()];
+    // The child forks on CPU 0; the grandchild execs on CPU 1.
+    let (parent, code) = in_child(|| unsafe {
+        pin_to_cpu(0);
+        let child = libc::fork();
+        if child == 0 {
+            pin_to_cpu(1);
+            libc::execve(program.as_ptr(), argv.as_ptr(), envp.as_ptr());
+            libc::_exit(12);
+        }
+        let mut status = 0;
+        libc::waitpid(child, &mut status, 0);
+        if libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0 {
+            0
+        } else {
+            13
+        }
+    });
+    assert_eq!(code, 0);
+    let events = collect_until(&mut probe, "the grandchild's exec", |events| {
+        let forked: Vec<u32> = events
+            .iter()
+            .filter_map(|e| match e.detail {
+                EventDetail::Fork { child_tid } if e.pid == parent => Some(child_tid),
+                _ => None,
+            })
+            .collect();
+        events.iter().any(|e| {
+            matches!(e.detail, EventDetail::Exec { .. })
+                && (forked.contains(&e.pid) || e.comm == "true" && e.cpu == 1)
+        })
+    });
+    // SAFETY: kills and reaps our own child.
+    unsafe {
+        libc::kill(storm, libc::SIGKILL);
+        libc::waitpid(storm, std::ptr::null_mut(), 0);
+    }
+    let fork_at = events
+        .iter()
+        .position(|e| e.pid == parent && matches!(e.detail, EventDetail::Fork { .. }))
+        .expect("the fork was reported");
+    let EventDetail::Fork { child_tid } = events[fork_at].detail else {
+        unreachable!()
+    };
+    let exec_at = events
+        .iter()
+        .position(|e| e.pid == child_tid && matches!(e.detail, EventDetail::Exec { .. }))
+        .expect("the exec was reported");
+    assert!(
+        fork_at < exec_at,
+        "the exec (cpu {}) came before the fork (cpu {})",
+        events[exec_at].cpu,
+        events[fork_at].cpu
+    );
+    let stamps: Vec<u64> = events.iter().map(|e| e.ts_ns).collect();
+    assert!(stamps.is_sorted(), "events are not in time order");
+}
+
+/// Pins the calling thread to one CPU.
+///
+/// # Safety
+/// Only makes the syscall (safe after fork).
+unsafe fn pin_to_cpu(cpu: usize) {
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(cpu, &mut set);
+        libc::sched_setaffinity(0, size_of::<libc::cpu_set_t>(), &set);
+    }
+}
+
+/// How many rings the probe reads: one per possible CPU.
+fn probe_rings() -> usize {
+    let possible = std::fs::read_to_string("/sys/devices/system/cpu/possible").unwrap();
+    possible
+        .trim()
+        .split(',')
+        .map(|range| match range.split_once('-') {
+            Some((a, b)) => b.parse::<usize>().unwrap() - a.parse::<usize>().unwrap() + 1,
+            None => 1,
+        })
+        .sum()
 }
 
 #[test]

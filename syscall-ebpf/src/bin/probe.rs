@@ -31,9 +31,9 @@ mod probe {
             bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_get_current_uid_gid,
             bpf_probe_read_kernel, bpf_probe_read_user,
             generated::{
-                bpf_get_current_cgroup_id, bpf_get_smp_processor_id, bpf_ktime_get_boot_ns,
-                bpf_probe_read_kernel_str, bpf_probe_read_user as raw_read_user,
-                bpf_probe_read_user_str, bpf_ringbuf_output,
+                bpf_get_current_cgroup_id, bpf_get_current_task, bpf_get_smp_processor_id,
+                bpf_ktime_get_boot_ns, bpf_probe_read_kernel_str,
+                bpf_probe_read_user as raw_read_user, bpf_probe_read_user_str, bpf_ringbuf_output,
             },
         },
         macros::{btf_map, map, raw_tracepoint, tracepoint},
@@ -48,7 +48,8 @@ mod probe {
     use lanner_syscall_ebpf::wire::{
         COPY_ON_SUCCESS, CopyKind, Counters, ExecArgsHead, ExecHead, Fork, MAX_COPY_LEN,
         MAX_EXEC_POINTERS, MAX_EXEC_TEXT, RECORD_KINDS, RECORD_LIMIT, RecordHeader, RecordKind,
-        SCRATCH_LEN, SYSCALL_TABLE_SIZE, SyscallExitHead, SyscallMemory, nr,
+        SCRATCH_LEN, SYSCALL_TABLE_SIZE, SyscallExitHead, SyscallMemory, exec_known, nr,
+        task_offset,
     };
 
     /// Masks an offset into the first half of a scratch buffer.
@@ -113,6 +114,12 @@ mod probe {
 
     #[unsafe(no_mangle)]
     static EXECVEAT_ENVP_OFFSET: Global<u32> = Global::new(40);
+
+    /// Kernel struct member offsets, set by the loader from this kernel's BTF
+    /// (see [`task_offset`]); all unknown until then.
+    #[unsafe(no_mangle)]
+    static TASK_OFFSETS: Global<[u32; task_offset::COUNT]> =
+        Global::new([task_offset::UNKNOWN; task_offset::COUNT]);
 
     // Offsets in x86-64 `struct pt_regs` (UAPI, stable): orig_ax, then the
     // syscall argument registers di, si, dx, r10, r8, r9.
@@ -520,15 +527,73 @@ mod probe {
         } else {
             0
         };
+        let offsets = TASK_OFFSETS.load();
+        // SAFETY: the current task is valid while its tracepoint runs, and
+        // every read through it is checked by the helper.
+        let (tty, loginuid) = unsafe {
+            let task = bpf_get_current_task() as *const u8;
+            (terminal_of(task, &offsets), login_uid_of(task, &offsets))
+        };
         let head = buf.cast::<ExecHead>();
         // SAFETY: the scratch buffer is larger than the head and 8-aligned.
         unsafe {
             (*head).header = header(RecordKind::Exec, cpu);
             (*head).old_tid = old_tid;
             (*head).filename_len = filename_len as u32;
+            (*head).tty = tty.unwrap_or(0);
+            (*head).loginuid = loginuid.unwrap_or(0);
+            (*head).known =
+                tty.map_or(0, |_| exec_known::TTY) | loginuid.map_or(0, |_| exec_known::LOGINUID);
+            (*head).reserved = 0;
             emit(cpu, buf, start + filename_len, RecordKind::Exec);
         }
         Some(())
+    }
+
+    /// Reads the kernel value at `base + offset`, unless the offset is unknown.
+    ///
+    /// # Safety
+    /// `base` must be a kernel address (the helper checks the read itself).
+    unsafe fn read_member<T>(base: *const u8, offset: u32) -> Option<T> {
+        if offset == task_offset::UNKNOWN || base.is_null() {
+            return None;
+        }
+        // SAFETY: the helper checks the read.
+        unsafe { bpf_probe_read_kernel(base.add(offset as usize).cast::<T>()) }.ok()
+    }
+
+    /// The task's controlling terminal encoded as `/proc/PID/stat`'s `tty_nr`
+    /// (the device number in the kernel's "new" encoding), 0 without one;
+    /// `None` when this kernel's layout is unknown or a read failed.
+    ///
+    /// # Safety
+    /// `task` must be the current `struct task_struct *`.
+    unsafe fn terminal_of(task: *const u8, offsets: &[u32; task_offset::COUNT]) -> Option<u32> {
+        // SAFETY: each pointer comes from the kernel structure before it.
+        unsafe {
+            let signal: *const u8 = read_member(task, offsets[task_offset::TASK_SIGNAL])?;
+            let tty: *const u8 = read_member(signal, offsets[task_offset::SIGNAL_TTY])?;
+            if tty.is_null() {
+                return Some(0);
+            }
+            let index: i32 = read_member(tty, offsets[task_offset::TTY_INDEX])?;
+            let driver: *const u8 = read_member(tty, offsets[task_offset::TTY_DRIVER])?;
+            let major: i32 = read_member(driver, offsets[task_offset::DRIVER_MAJOR])?;
+            let minor_start: i32 = read_member(driver, offsets[task_offset::DRIVER_MINOR_START])?;
+            let minor = (minor_start as u32).wrapping_add(index as u32);
+            let major = major as u32;
+            Some((minor & 0xff) | ((major & 0xfff) << 8) | ((minor & !0xff) << 12))
+        }
+    }
+
+    /// The task's audit login uid, `None` when this kernel has none (no
+    /// `CONFIG_AUDIT`) or the read failed.
+    ///
+    /// # Safety
+    /// `task` must be the current `struct task_struct *`.
+    unsafe fn login_uid_of(task: *const u8, offsets: &[u32; task_offset::COUNT]) -> Option<u32> {
+        // SAFETY: as above.
+        unsafe { read_member(task, offsets[task_offset::TASK_LOGINUID]) }
     }
 
     #[tracepoint(category = "sched", name = "sched_process_fork")]

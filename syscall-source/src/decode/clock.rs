@@ -21,6 +21,11 @@ impl BootClock {
         Self { wall_minus_boot_ns }
     }
 
+    /// The present moment as [`Self::to_wall_ns`] would stamp an event now.
+    pub fn wall_now_ns(&self) -> u64 {
+        self.to_wall_ns(clock_ns(libc::CLOCK_BOOTTIME).clamp(0, u64::MAX as i128) as u64)
+    }
+
     /// Wall-clock nanoseconds since the epoch for a boot-time stamp.
     pub fn to_wall_ns(&self, boot_ns: u64) -> u64 {
         let wall = boot_ns as i128 + self.wall_minus_boot_ns;

@@ -15,7 +15,7 @@ pub use clock::BootClock;
 
 use crate::event::{EventDetail, SyscallEvent, SyscallExit};
 use lanner_syscall_ebpf::wire::{
-    ExecArgsHead, ExecHead, Fork, RecordHeader, RecordKind, SyscallExitHead,
+    ExecArgsHead, ExecHead, Fork, RecordHeader, RecordKind, SyscallExitHead, exec_known,
 };
 use std::mem::size_of;
 
@@ -140,9 +140,12 @@ fn decode_exec(bytes: &[u8]) -> Result<EventDetail, DecodeError> {
             format!("{} claimed, {} present", head.filename_len, name.len()),
         ));
     }
+    let known = |bit: u32| head.known & bit != 0;
     Ok(EventDetail::Exec {
         filename: String::from_utf8_lossy(name).into_owned(),
         old_tid: head.old_tid,
+        tty: known(exec_known::TTY).then_some(head.tty),
+        loginuid: known(exec_known::LOGINUID).then_some(head.loginuid),
     })
 }
 

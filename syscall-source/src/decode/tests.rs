@@ -64,6 +64,11 @@ fn exec_record() -> Vec<u8> {
         header: header(RecordKind::Exec),
         old_tid: 43,
         filename_len: 9,
+        tty: 34816,
+        loginuid: 7,
+        // The login uid was not read: its value must not be believed.
+        known: exec_known::TTY,
+        reserved: 0,
     };
     record(&head, b"/bin/true")
 }
@@ -155,7 +160,9 @@ fn decodes_exec_args_exec_and_fork() {
         decode(&exec_record(), &clock()).unwrap().detail,
         EventDetail::Exec {
             filename: "/bin/true".into(),
-            old_tid: 43
+            old_tid: 43,
+            tty: Some(34816),
+            loginuid: None,
         }
     );
     assert_eq!(
@@ -188,6 +195,10 @@ fn non_utf8_text_is_kept_lossily() {
         header: header(RecordKind::Exec),
         old_tid: 1,
         filename_len: 4,
+        tty: 0,
+        loginuid: 0,
+        known: exec_known::TTY | exec_known::LOGINUID,
+        reserved: 0,
     };
     head.header.comm[..4].copy_from_slice(&[0xff, b'a', 0xfe, 0]);
     let event = decode(&record(&head, &[b'/', 0xff, b'x', 0xc3]), &clock()).unwrap();
@@ -196,7 +207,9 @@ fn non_utf8_text_is_kept_lossily() {
         event.detail,
         EventDetail::Exec {
             filename: "/\u{fffd}x\u{fffd}".into(),
-            old_tid: 1
+            old_tid: 1,
+            tty: Some(0),
+            loginuid: Some(0),
         }
     );
 }
@@ -265,6 +278,10 @@ fn rejects_lengths_pointing_outside_the_record() {
         header: header(RecordKind::Exec),
         old_tid: 1,
         filename_len: u32::MAX,
+        tty: 0,
+        loginuid: 0,
+        known: 0,
+        reserved: 0,
     };
     assert!(decode(&record(&exec, b"/x"), &clock()).is_err());
 

@@ -198,6 +198,8 @@ fn fork_and_exec_build_the_ancestry() {
         EventDetail::Exec {
             filename: "/bin/sh".into(),
             old_tid: 300,
+            tty: None,
+            loginuid: None,
         },
     );
     let got = s.eval(
@@ -567,6 +569,56 @@ fn servers_bind_listen_and_accept() {
     assert_eq!(s.eval(read, &["fd.sport"]), some(&["80"]));
 }
 
+#[test]
+fn the_terminal_and_login_uid_read_at_exec_win_over_inheritance() {
+    // A daemon without a terminal starts a session on a new pty (setsid and
+    // TIOCSCTTY, which the tables do not follow) and execs a shell: only the
+    // exec record knows the shell's terminal, e.g. when the shell is gone
+    // before /proc could be read.
+    let mut s = login_tree();
+    let fork = s.event(100, 100, "sshd", EventDetail::Fork { child_tid: 400 });
+    s.feed(fork);
+    let exec = s.event(
+        400,
+        400,
+        "sh",
+        EventDetail::Exec {
+            filename: "/bin/sh".into(),
+            old_tid: 400,
+            tty: Some(34817),
+            loginuid: Some(1000),
+        },
+    );
+    assert_eq!(
+        s.eval(exec, &["proc.tty", "user.loginuid", "proc.pname"]),
+        some(&["34817", "1000", "sshd"])
+    );
+    // Its children inherit both; an exec the probe could not read keeps them.
+    let fork = s.event(400, 400, "sh", EventDetail::Fork { child_tid: 401 });
+    s.feed(fork);
+    let exec = s_exec(&mut s, 401, "id");
+    assert_eq!(
+        s.eval(exec, &["proc.tty", "user.loginuid"]),
+        some(&["34817", "1000"])
+    );
+    // A shell that lost its terminal (setsid, then exec) says so.
+    let exec = s.event(
+        401,
+        401,
+        "sh",
+        EventDetail::Exec {
+            filename: "/bin/sh".into(),
+            old_tid: 401,
+            tty: Some(0),
+            loginuid: None,
+        },
+    );
+    assert_eq!(
+        s.eval(exec, &["proc.tty", "user.loginuid"]),
+        some(&["0", "1000"])
+    );
+}
+
 fn s_exec(s: &mut Stream, pid: u32, comm: &str) -> CaptureRecord {
     s.event(
         pid,
@@ -575,6 +627,8 @@ fn s_exec(s: &mut Stream, pid: u32, comm: &str) -> CaptureRecord {
         EventDetail::Exec {
             filename: format!("/usr/bin/{comm}"),
             old_tid: pid,
+            tty: None,
+            loginuid: None,
         },
     )
 }
@@ -642,6 +696,8 @@ fn exec_of_a_memfd_is_flagged() {
         EventDetail::Exec {
             filename: "/dev/fd/3".into(),
             old_tid: 200,
+            tty: None,
+            loginuid: None,
         },
     );
     assert_eq!(
@@ -666,6 +722,8 @@ fn exec_of_a_memfd_is_flagged() {
         EventDetail::Exec {
             filename: "/proc/self/fd/4".into(),
             old_tid: 200,
+            tty: None,
+            loginuid: None,
         },
     );
     assert_eq!(
@@ -867,6 +925,8 @@ fn exec_by_a_non_leader_thread_takes_over_the_process() {
         EventDetail::Exec {
             filename: "/bin/sh".into(),
             old_tid: 501,
+            tty: None,
+            loginuid: None,
         },
     );
     assert_eq!(
@@ -1066,6 +1126,8 @@ fn malformed_and_unusual_records_never_panic() {
             EventDetail::Exec {
                 filename: String::new(),
                 old_tid: 77,
+                tty: None,
+                loginuid: None,
             },
         ),
         s.event(9, 10, "", EventDetail::Exit),
@@ -1085,6 +1147,8 @@ fn malformed_and_unusual_records_never_panic() {
             EventDetail::Exec {
                 filename: "/proc/x/fd/y".into(),
                 old_tid: 1,
+                tty: None,
+                loginuid: None,
             },
         ),
         CaptureRecord::Cgroup {

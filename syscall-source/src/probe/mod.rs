@@ -1,7 +1,11 @@
 //! Loads the kernel probe, attaches it, and reads its per-CPU ring buffers.
 
+mod merge;
 mod rings;
+mod task_layout;
 mod tracefs;
+
+pub use task_layout::{KERNEL_BTF, TaskLayout};
 
 use crate::{
     decode::{self, BootClock},
@@ -17,7 +21,7 @@ use lanner_syscall_ebpf::wire::{
     COUNTERS_MAP, Counters, EXEC_FILENAME_LOC_GLOBAL, EXEC_OLD_PID_GLOBAL, EXECVE_ARGV_GLOBAL,
     EXECVE_ENVP_GLOBAL, EXECVEAT_ARGV_GLOBAL, EXECVEAT_ENVP_GLOBAL, FORK_CHILD_PID_GLOBAL,
     INTEREST_MAP, MAX_COPY_LEN, MEMORY_MAP, RINGS_MAP, RecordKind, SCRATCH_MAP, SELF_TGID_GLOBAL,
-    SYSCALL_TABLE_SIZE, SyscallMemory,
+    SYSCALL_TABLE_SIZE, SyscallMemory, TASK_OFFSETS_GLOBAL,
 };
 use std::time::Duration;
 
@@ -32,6 +36,18 @@ pub const DEFAULT_RING_BYTES_PER_CPU: u32 = 8 << 20;
 /// the bound on alert latency the wakeup-free rings add, and the reader's
 /// idle wake rate (200 per second).
 pub const POLL_NAP: Duration = Duration::from_millis(5);
+
+/// The most records [`SyscallProbe::poll`] takes from one CPU's ring per
+/// call (and the most it holds back per ring to restore time order). A ring
+/// the kernel fills faster than it is read is never empty, so draining it to
+/// the end would keep a batch growing without bound while nothing is
+/// evaluated or reported; the rest waits for the next poll (and the kernel
+/// counts what no longer fits).
+pub const RECORDS_PER_RING_PER_POLL: usize = 8192;
+
+/// How long before the moment a ring is found empty its stamps are trusted
+/// to be complete: a record is stamped a little before it is committed.
+const COMMIT_SLACK_NS: u64 = 1_000_000;
 
 /// Why the probe could not be loaded or read.
 #[derive(Debug, thiserror::Error)]
@@ -188,6 +204,7 @@ pub struct ProbeStats {
 pub struct SyscallProbe {
     ebpf: Ebpf,
     rings: Vec<RingBuf<MapData>>,
+    merge: merge::Merge,
     clock: BootClock,
     decode_errors: u64,
 }
@@ -217,6 +234,14 @@ impl SyscallProbe {
         })
         .into_iter()
         .collect::<Result<Vec<_>, _>>()?;
+        let layout = TaskLayout::read(std::path::Path::new(KERNEL_BTF));
+        if !layout.missing.is_empty() {
+            tracing::warn!(
+                missing = ?layout.missing,
+                "kernel BTF lacks members the exec record reads; \
+                 terminals and login uids of processes will come from /proc only"
+            );
+        }
         let self_tgid = std::process::id();
         let cpus = aya::util::nr_cpus()
             .map_err(|(path, source)| ProbeError::Cpus { path, source })? as u32;
@@ -230,6 +255,7 @@ impl SyscallProbe {
             .override_global(EXEC_OLD_PID_GLOBAL, &old_pid_offset, true)
             .override_global(FORK_CHILD_PID_GLOBAL, &child_pid_offset, true)
             .override_global(SELF_TGID_GLOBAL, &self_tgid, true)
+            .override_global(TASK_OFFSETS_GLOBAL, &layout.offsets, true)
             .map_max_entries(RINGS_MAP, cpus)
             .map_max_entries(SCRATCH_MAP, cpus)
             .load(PROBE_OBJECT)?;
@@ -259,6 +285,7 @@ impl SyscallProbe {
 
         Ok(Self {
             ebpf,
+            merge: merge::Merge::new(rings.len(), RECORDS_PER_RING_PER_POLL),
             rings,
             clock: BootClock::now(),
             decode_errors: 0,
@@ -271,32 +298,42 @@ impl SyscallProbe {
         write_interest(&mut self.ebpf, INTEREST_MAP, syscalls)
     }
 
-    /// Waits up to `timeout` (at most [`POLL_NAP`]) for records when none are ready, then decodes
-    /// every available record of every CPU's ring into `out`, the new events
-    /// sorted by time (stable), so a fork precedes its child's first events
-    /// within a batch. Returns how many events were appended.
+    /// Reads the available records of every CPU's ring (at most
+    /// [`RECORDS_PER_RING_PER_POLL`] from each) and appends to `out`, in
+    /// time order across CPUs, the events no ring can still precede (see
+    /// `merge`): a fork precedes its child's first events and exec arguments
+    /// their exec, whichever CPUs they ran on. Waits up to `timeout` (at most
+    /// [`POLL_NAP`]) when nothing is ready. Returns how many events were appended.
     pub fn poll(
         &mut self,
         timeout: Duration,
         out: &mut Vec<SyscallEvent>,
     ) -> Result<usize, ProbeError> {
-        let before = out.len();
-        self.drain(out);
-        if out.len() == before {
+        self.read_rings();
+        let mut released = self.merge.release(out);
+        if released == 0 {
             // The probe does not wake the reader (see the probe's
             // `NO_WAKEUP`), so nap briefly and look again.
             rings::wait(&self.rings, timeout.min(POLL_NAP))?;
-            self.drain(out);
+            self.read_rings();
+            released = self.merge.release(out);
         }
-        out[before..].sort_by_key(|event| event.ts_ns);
-        Ok(out.len() - before)
+        Ok(released)
     }
 
-    fn drain(&mut self, out: &mut Vec<SyscallEvent>) {
-        for ring in &mut self.rings {
-            while let Some(record) = ring.next() {
+    /// Reads and decodes each ring's records, as many as its queue has room for.
+    fn read_rings(&mut self) {
+        for (index, ring) in self.rings.iter_mut().enumerate() {
+            let read_at = self.clock.wall_now_ns().saturating_sub(COMMIT_SLACK_NS);
+            let mut room = self.merge.room(index);
+            while room > 0 {
+                let Some(record) = ring.next() else {
+                    self.merge.drained(index, read_at);
+                    break;
+                };
+                room -= 1;
                 match decode::decode(&record, &self.clock) {
-                    Ok(event) => out.push(event),
+                    Ok(event) => self.merge.push(index, event),
                     Err(err) => {
                         self.decode_errors += 1;
                         if self.decode_errors == 1 {

@@ -373,7 +373,12 @@ impl SystemState {
         self.ensure_thread(event);
         let mut context = EventContext::new();
         match &event.detail {
-            EventDetail::Exec { filename, old_tid } => self.on_exec(event, filename, *old_tid),
+            EventDetail::Exec {
+                filename,
+                old_tid,
+                tty,
+                loginuid,
+            } => self.on_exec(event, filename, *old_tid, *tty, *loginuid),
             EventDetail::Exit => {
                 context.process_departed = self.on_exit(event);
             }
@@ -511,7 +516,14 @@ impl SystemState {
         self.threads.insert(tid, ThreadEntry { pid, vtid });
     }
 
-    fn on_exec(&mut self, event: &SyscallEvent, filename: &str, old_tid: u32) {
+    fn on_exec(
+        &mut self,
+        event: &SyscallEvent,
+        filename: &str,
+        old_tid: u32,
+        tty: Option<u32>,
+        loginuid: Option<u32>,
+    ) {
         let pid = event.pid;
         let args = self
             .exec_args
@@ -558,6 +570,14 @@ impl SystemState {
         }
         if !event.comm.is_empty() {
             process.info.comm.clone_from(&event.comm);
+        }
+        // Read from the task by the probe: right even for a process gone
+        // before any /proc snapshot could be taken.
+        if let Some(tty) = tty {
+            process.info.tty = tty;
+        }
+        if let Some(loginuid) = loginuid {
+            process.info.loginuid = loginuid;
         }
         // The new image's file is known only to a later snapshot.
         process.info.exe_ino = None;
