@@ -254,6 +254,11 @@ impl TempDir {
 
 impl Drop for TempDir {
     fn drop(&mut self) {
+        // A failing test's files (configs, captures) are what explains it.
+        if std::thread::panicking() {
+            eprintln!("kept for inspection: {}", self.path.display());
+            return;
+        }
         let _ = std::fs::remove_dir_all(&self.path);
     }
 }
