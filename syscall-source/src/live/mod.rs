@@ -115,6 +115,20 @@ impl LiveSource {
         Ok(())
     }
 
+    /// Appends the records still held back for time order (and any not yet
+    /// handed out), for when reading stops.
+    pub fn finish(&mut self, out: &mut Vec<CaptureRecord>) {
+        out.append(&mut self.pending);
+        let mut events = std::mem::take(&mut self.events);
+        events.clear();
+        self.probe.finish(&mut events);
+        self.socket_lookups_left = SOCKET_LOOKUPS_PER_BATCH;
+        for event in events.drain(..) {
+            self.enrich(event, out);
+        }
+        self.events = events;
+    }
+
     /// Sockets whose ends were not looked up because a batch had used its
     /// budget ([`SOCKET_LOOKUPS_PER_BATCH`]).
     pub fn socket_lookups_skipped(&self) -> u64 {

@@ -75,6 +75,17 @@ impl Merge {
         out.len() - before
     }
 
+    /// Moves every queued event to `out`, in time order, whatever the rings
+    /// may still hold: for when reading stops. Returns how many.
+    pub fn release_all(&mut self, out: &mut Vec<SyscallEvent>) -> usize {
+        let before = out.len();
+        for queue in &mut self.queues {
+            out.extend(queue.events.drain(..));
+        }
+        out[before..].sort_by_key(|event| event.ts_ns);
+        out.len() - before
+    }
+
     /// Events queued and not yet released.
     #[cfg(test)]
     pub fn held(&self) -> usize {
@@ -128,6 +139,23 @@ mod tests {
         out.clear();
         merge.release(&mut out);
         assert_eq!(stamps(&out), [40, 90, 95]);
+        assert_eq!(merge.held(), 0);
+    }
+
+    #[test]
+    fn stopping_releases_what_was_held_in_order() {
+        let mut merge = Merge::new(2, 8);
+        merge.push(1, event(20, 2));
+        merge.push(1, event(10, 2));
+        merge.push(0, event(30, 1));
+        let mut out = Vec::new();
+        // Ring 1 was read up to 20 only: the event at 30 waits.
+        assert_eq!(merge.release(&mut out), 2);
+        assert_eq!(merge.held(), 1);
+        merge.push(1, event(25, 2));
+        out.clear();
+        assert_eq!(merge.release_all(&mut out), 2);
+        assert_eq!(stamps(&out), [25, 30]);
         assert_eq!(merge.held(), 0);
     }
 

@@ -321,6 +321,13 @@ impl SyscallProbe {
         Ok(released)
     }
 
+    /// Reads the rings once more and appends every event still held for
+    /// ordering, in time order: for when the reader stops. Returns how many.
+    pub fn finish(&mut self, out: &mut Vec<SyscallEvent>) -> usize {
+        self.read_rings();
+        self.merge.release_all(out)
+    }
+
     /// Reads and decodes each ring's records, as many as its queue has room for.
     fn read_rings(&mut self) {
         for (index, ring) in self.rings.iter_mut().enumerate() {

@@ -169,12 +169,7 @@ impl SyscallRun {
             records.clear();
             live.next_batch(Duration::from_millis(50), &mut records)
                 .context("reading the syscall source")?;
-            for record in &records {
-                if let Some(writer) = recorder.as_mut() {
-                    writer.write(record).context("recording")?;
-                }
-                evaluator.handle(record);
-            }
+            record_and_evaluate(&records, recorder.as_mut(), &mut evaluator)?;
             if last_check.elapsed() >= self.check_period() {
                 last_check = Instant::now();
                 let stats = live.stats().context("reading the probe's counters")?;
@@ -197,6 +192,11 @@ impl SyscallRun {
                 break;
             }
         }
+        // The last events, held back until now to keep time order.
+        records.clear();
+        live.finish(&mut records);
+        record_and_evaluate(&records, recorder.as_mut(), &mut evaluator)?;
+        evaluator.flush(sink);
         let stats = live.stats().context("reading the probe's counters")?;
         if let Some(alert) = drops.check(&stats, now_ns(), hostname) {
             evaluator.alerts.push(alert);
@@ -229,6 +229,21 @@ impl SyscallRun {
         }
         Ok(())
     }
+}
+
+/// Writes each record to the capture being recorded, if any, and evaluates it.
+fn record_and_evaluate(
+    records: &[CaptureRecord],
+    mut recorder: Option<&mut CaptureWriter>,
+    evaluator: &mut Evaluator<'_>,
+) -> anyhow::Result<()> {
+    for record in records {
+        if let Some(writer) = recorder.as_mut() {
+            writer.write(record).context("recording")?;
+        }
+        evaluator.handle(record);
+    }
+    Ok(())
 }
 
 /// Replays a capture through the state tables and the rules.
