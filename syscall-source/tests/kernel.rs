@@ -355,18 +355,7 @@ fn an_exec_on_a_new_terminal_reports_that_terminal() {
 #[test]
 fn a_poll_returns_a_bounded_batch_while_the_rings_never_empty() {
     let mut probe = load_probe(&["openat", "close"]);
-    let path = CString::new("/etc/hostname").unwrap();
-    // SAFETY: the child only makes raw syscalls until it is killed.
-    let storm = unsafe { libc::fork() };
-    assert!(storm >= 0, "fork failed");
-    if storm == 0 {
-        // Ends itself should the test die before killing it.
-        unsafe { libc::alarm(30) };
-        loop {
-            let fd = unsafe { libc::openat(libc::AT_FDCWD, path.as_ptr(), libc::O_RDONLY) };
-            unsafe { libc::close(fd) };
-        }
-    }
+    let storm = OpenStorm::start(None);
     let cap = RECORDS_PER_RING_PER_POLL * probe_rings();
     let deadline = Instant::now() + Duration::from_secs(20);
     let mut full_batches = 0;
@@ -379,11 +368,7 @@ fn a_poll_returns_a_bounded_batch_while_the_rings_never_empty() {
             full_batches += 1;
         }
     }
-    // SAFETY: kills and reaps our own child.
-    unsafe {
-        libc::kill(storm, libc::SIGKILL);
-        libc::waitpid(storm, std::ptr::null_mut(), 0);
-    }
+    drop(storm);
     assert_eq!(
         full_batches, 3,
         "the open/close storm never filled a ring faster than it was read"
@@ -394,20 +379,7 @@ fn a_poll_returns_a_bounded_batch_while_the_rings_never_empty() {
 fn a_fork_on_a_flooded_cpu_still_precedes_the_childs_exec_on_another() {
     // Room for a backlog of several polls' worth of records on CPU 0.
     let mut probe = load_probe_with_rings(&["openat", "close"], 32 << 20);
-    let path = CString::new("/etc/hostname").unwrap();
-    // SAFETY: raw syscalls only, until killed.
-    let storm = unsafe { libc::fork() };
-    assert!(storm >= 0, "fork failed");
-    if storm == 0 {
-        unsafe {
-            libc::alarm(30);
-            pin_to_cpu(0);
-            loop {
-                let fd = libc::openat(libc::AT_FDCWD, path.as_ptr(), libc::O_RDONLY);
-                libc::close(fd);
-            }
-        }
-    }
+    let storm = OpenStorm::start(Some(0));
     // Let a backlog build up in CPU 0's ring (unread, but far from full).
     std::thread::sleep(Duration::from_millis(60));
     let program = CString::new("/bin/true").unwrap();
@@ -444,11 +416,7 @@ fn a_fork_on_a_flooded_cpu_still_precedes_the_childs_exec_on_another() {
                 && (forked.contains(&e.pid) || e.comm == "true" && e.cpu == 1)
         })
     });
-    // SAFETY: kills and reaps our own child.
-    unsafe {
-        libc::kill(storm, libc::SIGKILL);
-        libc::waitpid(storm, std::ptr::null_mut(), 0);
-    }
+    drop(storm);
     let fork_at = events
         .iter()
         .position(|e| e.pid == parent && matches!(e.detail, EventDetail::Fork { .. }))
@@ -468,6 +436,43 @@ fn a_fork_on_a_flooded_cpu_still_precedes_the_childs_exec_on_another() {
     );
     let stamps: Vec<u64> = events.iter().map(|e| e.ts_ns).collect();
     assert!(stamps.is_sorted(), "events are not in time order");
+}
+
+/// A child process opening and closing a file as fast as it can (on one
+/// CPU when asked), until dropped.
+struct OpenStorm(libc::pid_t);
+
+impl OpenStorm {
+    fn start(cpu: Option<usize>) -> Self {
+        let path = CString::new("/etc/hostname").unwrap();
+        // SAFETY: the child only makes raw syscalls until it is killed.
+        let pid = unsafe { libc::fork() };
+        assert!(pid >= 0, "fork failed");
+        if pid == 0 {
+            unsafe {
+                // Ends itself should the test die before killing it.
+                libc::alarm(30);
+                if let Some(cpu) = cpu {
+                    pin_to_cpu(cpu);
+                }
+                loop {
+                    let fd = libc::openat(libc::AT_FDCWD, path.as_ptr(), libc::O_RDONLY);
+                    libc::close(fd);
+                }
+            }
+        }
+        Self(pid)
+    }
+}
+
+impl Drop for OpenStorm {
+    fn drop(&mut self) {
+        // SAFETY: kills and reaps our own child.
+        unsafe {
+            libc::kill(self.0, libc::SIGKILL);
+            libc::waitpid(self.0, std::ptr::null_mut(), 0);
+        }
+    }
 }
 
 /// Pins the calling thread to one CPU.

@@ -105,13 +105,7 @@ impl LiveSource {
             Duration::ZERO
         };
         self.probe.poll(wait, &mut self.events)?;
-        let mut events = std::mem::take(&mut self.events);
-        self.socket_lookups_left = SOCKET_LOOKUPS_PER_BATCH;
-        for event in events.drain(..) {
-            self.enrich(event, out);
-        }
-        // Keep the buffer's capacity for the next batch.
-        self.events = events;
+        self.enrich_events(out);
         Ok(())
     }
 
@@ -119,13 +113,20 @@ impl LiveSource {
     /// handed out), for when reading stops.
     pub fn finish(&mut self, out: &mut Vec<CaptureRecord>) {
         out.append(&mut self.pending);
+        self.events.clear();
+        self.probe.finish(&mut self.events);
+        self.enrich_events(out);
+    }
+
+    /// Turns the events just read into records, a new batch's budget of
+    /// socket lookups for them.
+    fn enrich_events(&mut self, out: &mut Vec<CaptureRecord>) {
         let mut events = std::mem::take(&mut self.events);
-        events.clear();
-        self.probe.finish(&mut events);
         self.socket_lookups_left = SOCKET_LOOKUPS_PER_BATCH;
         for event in events.drain(..) {
             self.enrich(event, out);
         }
+        // Keep the buffer's capacity for the next batch.
         self.events = events;
     }
 
