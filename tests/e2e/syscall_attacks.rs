@@ -113,8 +113,15 @@ impl Container {
             script
         );
         if tty {
+            // `script` runs its command with `$SHELL -c`; fixing the shell
+            // keeps `$$` the pid of the shell that becomes runc. Through a
+            // second shell, `$$` was expanded by the outer one, and where
+            // that shell forks rather than execs its last command (dash),
+            // only it joined the cgroup: the "container" ran on the host.
             let mut command = Command::new("script");
-            command.args(["-qec", &format!("/bin/sh -c \"{inner}\""), "/dev/null"]);
+            command
+                .args(["-qec", &inner, "/dev/null"])
+                .env("SHELL", "/bin/sh");
             command
         } else {
             sh(&inner)
