@@ -898,6 +898,47 @@ fn bpf_creates_fd(cmd: u64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::nr;
+    use super::{Changes, FdInfo, FdKind, Process};
+    use crate::event::SyscallExit;
+    use crate::state::ProcessInfo;
+    use crate::state::kept_by::STATE_SYSCALLS;
+
+    /// Every syscall that changes a process's entry must be captured
+    /// whatever the rules say, or the tables drift from the host.
+    #[test]
+    fn every_syscall_with_an_effect_is_always_captured() {
+        let (mut before, _) = Process::from_info(ProcessInfo::bare(10, "app"), 64);
+        before.info.cwd = "/srv".into();
+        before
+            .fds
+            .insert(FdInfo::new(3, FdKind::File, "/srv/data"), 64);
+        let path = Some(b"/srv/other".to_vec());
+        for number in 0..512 {
+            if STATE_SYSCALLS.contains(&number) || [nr::SENDTO, nr::RECVFROM].contains(&number) {
+                continue;
+            }
+            let exit = SyscallExit {
+                nr: number,
+                ret: 5,
+                args: [3, 1, 2, 0, 0, 0],
+                memory: std::array::from_fn(|_| path.clone()),
+            };
+            let mut after = before.clone();
+            let mut changes = Changes {
+                fd_limit: 64,
+                evicted: 0,
+                scratch: None,
+                name_changed: false,
+            };
+            changes.apply(&mut after, &exit);
+            assert_eq!(
+                after,
+                before,
+                "syscall {number} ({:?}) changes the state but is not in STATE_SYSCALLS",
+                crate::syscalls::name(number)
+            );
+        }
+    }
 
     #[test]
     fn syscall_numbers_match_the_syscall_table() {

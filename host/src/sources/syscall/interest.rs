@@ -1,58 +1,9 @@
 //! Which syscalls the probe reports: those the loaded rules can match, plus
-//! those that keep the state tables true. Every other syscall is dropped in
+//! those that keep the state tables true (`state::STATE_SYSCALLS`). Every other syscall is dropped in
 //! the kernel after one array lookup.
 
 use crate::engine::{Ruleset, SourceHandle};
-use lanner_syscall_source::syscalls;
-
-/// Syscalls that change what the state tables know (processes, fds, cwd,
-/// identities), captured whatever the rules need: without them `fd.name`,
-/// `proc.cwd` or `user.uid` would go stale. Fork, exec and exit come from
-/// scheduler tracepoints, which are always attached.
-pub const STATE_SYSCALLS: &[&str] = &[
-    "execve",
-    "execveat",
-    "clone",
-    "clone3",
-    "fork",
-    "vfork",
-    "open",
-    "openat",
-    "openat2",
-    "creat",
-    "close",
-    "dup",
-    "dup2",
-    "dup3",
-    "fcntl",
-    "pipe",
-    "pipe2",
-    "socket",
-    "socketpair",
-    "connect",
-    "bind",
-    "accept",
-    "accept4",
-    "memfd_create",
-    "chdir",
-    "fchdir",
-    "setuid",
-    "setgid",
-    "setresuid",
-    "setresgid",
-    "setreuid",
-    "setregid",
-    "capset",
-    "userfaultfd",
-    "eventfd",
-    "eventfd2",
-    "signalfd",
-    "signalfd4",
-    "timerfd_create",
-    "inotify_init",
-    "inotify_init1",
-    "bpf",
-];
+use lanner_syscall_source::{state::STATE_SYSCALLS, syscalls};
 
 /// The syscall numbers to capture for `ruleset`'s rules of `source`, sorted.
 pub fn syscalls_to_capture(ruleset: &Ruleset, source: SourceHandle, source_name: &str) -> Vec<u64> {
@@ -64,11 +15,7 @@ pub fn syscalls_to_capture(ruleset: &Ruleset, source: SourceHandle, source_name:
         .event_types_with_rules(source)
         .filter_map(|index| types.get(index))
         .filter_map(|name| syscalls::number(name))
-        .chain(
-            STATE_SYSCALLS
-                .iter()
-                .filter_map(|name| syscalls::number(name)),
-        )
+        .chain(STATE_SYSCALLS.iter().copied())
         .collect();
     numbers.sort_unstable();
     numbers.dedup();

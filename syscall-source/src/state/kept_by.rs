@@ -1,0 +1,62 @@
+//! The syscalls that keep the tables true. They must reach the state
+//! whatever the loaded rules ask for: without them `fd.name`, `proc.cwd`,
+//! `proc.sname` or `user.uid` would go stale. Fork, exec and exit come from
+//! scheduler tracepoints, which are always attached.
+
+use super::effects::nr;
+
+/// Numbers of the syscalls whose effects [`super::SystemState`] applies,
+/// always captured. `sendto` and `recvfrom` are left out on purpose: they
+/// only teach the peer of an unconnected datagram socket, and capturing
+/// them for every rule set would cost more than that is worth.
+pub const STATE_SYSCALLS: &[u64] = &[
+    nr::EXECVE,
+    nr::EXECVEAT,
+    nr::CLONE,
+    nr::CLONE3,
+    nr::FORK,
+    nr::VFORK,
+    nr::OPEN,
+    nr::OPENAT,
+    nr::OPENAT2,
+    nr::CREAT,
+    nr::CLOSE,
+    nr::DUP,
+    nr::DUP2,
+    nr::DUP3,
+    nr::FCNTL,
+    nr::PIPE,
+    nr::PIPE2,
+    nr::SOCKET,
+    nr::SOCKETPAIR,
+    nr::CONNECT,
+    nr::BIND,
+    nr::LISTEN,
+    nr::ACCEPT,
+    nr::ACCEPT4,
+    nr::MEMFD_CREATE,
+    nr::CHDIR,
+    nr::FCHDIR,
+    nr::SETUID,
+    nr::SETGID,
+    nr::SETRESUID,
+    nr::SETRESGID,
+    nr::SETREUID,
+    nr::SETREGID,
+    nr::SETSID,
+    nr::SETPGID,
+    nr::CAPSET,
+    nr::USERFAULTFD,
+    nr::EVENTFD,
+    nr::EVENTFD2,
+    nr::SIGNALFD,
+    nr::SIGNALFD4,
+    nr::TIMERFD_CREATE,
+    nr::INOTIFY_INIT,
+    nr::INOTIFY_INIT1,
+    nr::EPOLL_CREATE,
+    nr::EPOLL_CREATE1,
+    nr::PIDFD_OPEN,
+    nr::IO_URING_SETUP,
+    nr::BPF,
+];
