@@ -247,6 +247,12 @@ impl SyscallProbe {
             .map_err(|(path, source)| ProbeError::Cpus { path, source })? as u32;
 
         let mut loader = EbpfLoader::new();
+        // The probe has no CO-RE relocations (kernel member offsets come
+        // from `layout` instead), so the kernel BTF that aya 0.14 parses in
+        // `EbpfLoader::new` (unavoidably) is of no use: dropping it now
+        // rather than with the loader keeps it out of the resident-memory
+        // peak while the maps and rings are created.
+        loader.btf(None);
         for (global, offset) in &exec_offsets {
             loader.override_global(global, offset, true);
         }
