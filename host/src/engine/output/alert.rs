@@ -35,6 +35,30 @@ pub struct Alert {
 }
 
 impl Alert {
+    /// An alert Lanner raises about itself rather than a rule match: source
+    /// `internal`, tagged `lanner_internal` and `topic`, so consumers can
+    /// route it apart from detections.
+    pub fn internal(
+        rule: &str,
+        priority: Priority,
+        topic: &str,
+        hostname: &str,
+        time_ns: u64,
+        message: String,
+        output_fields: BTreeMap<String, serde_json::Value>,
+    ) -> Self {
+        Self {
+            rule: rule.to_string(),
+            priority,
+            source: "internal".into(),
+            tags: BTreeSet::from(["lanner_internal".to_string(), topic.to_string()]),
+            time_ns,
+            hostname: hostname.to_string(),
+            message,
+            output_fields,
+        }
+    }
+
     /// The text line: `<time>: <Priority> <message>`, control characters escaped.
     pub fn text(&self, style: TimeStyle) -> String {
         let time = match style {

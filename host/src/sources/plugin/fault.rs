@@ -4,7 +4,7 @@ use crate::{
     engine::{loader::Priority, output::Alert},
     plugin::FaultReport,
 };
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// The internal alert for a plugin fault.
 pub fn fault_alert(report: &FaultReport, hostname: &str, time_ns: u64) -> Alert {
@@ -14,17 +14,16 @@ pub fn fault_alert(report: &FaultReport, hostname: &str, time_ns: u64) -> Alert 
     output_fields.insert("plugin.call".into(), fault.call.into());
     output_fields.insert("plugin.fault".into(), fault.kind.to_string().into());
     output_fields.insert("plugin.faults".into(), report.count.into());
-    Alert {
-        rule: "Plugin fault".into(),
-        priority: Priority::Error,
-        source: "internal".into(),
-        tags: BTreeSet::from(["lanner_internal".to_string(), "plugin".to_string()]),
+    Alert::internal(
+        "Plugin fault",
+        Priority::Error,
+        "plugin",
+        hostname,
         time_ns,
-        hostname: hostname.to_string(),
-        message: format!(
+        format!(
             "Lanner internal: {fault}; the instance was discarded and restarts in {:?} (fault {} of this plugin)",
             report.restart_in, report.count
         ),
         output_fields,
-    }
+    )
 }

@@ -7,7 +7,7 @@
 
 use crate::engine::{loader::Priority, output::Alert};
 use lanner_syscall_source::ProbeStats;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// Watches the probe's counters and decides when to alert.
 pub struct DropMonitor {
@@ -59,19 +59,18 @@ impl DropMonitor {
         } else {
             drops as f64 * 100.0 / events as f64
         };
-        Some(Alert {
-            rule: "Syscall event drops".into(),
-            priority: Priority::Critical,
-            source: "internal".into(),
-            tags: BTreeSet::from(["lanner_internal".to_string(), "syscall".to_string()]),
-            time_ns: now_ns,
-            hostname: hostname.to_string(),
-            message: format!(
+        Some(Alert::internal(
+            "Syscall event drops",
+            Priority::Critical,
+            "syscall",
+            hostname,
+            now_ns,
+            format!(
                 "Lanner internal: syscall event drops: {drops} of {events} events ({percent:.2}%) lost because the ring buffers were full ({}); rules did not see them",
                 per_cpu.join(" ")
             ),
             output_fields,
-        })
+        ))
     }
 }
 

@@ -4,7 +4,7 @@
 
 use crate::engine::{loader::Priority, output::Alert};
 use lanner_syscall_source::ProbeStats;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// The internal alert carrying a snapshot of the probe's counters: totals,
 /// per CPU, and the share of events dropped since start.
@@ -23,19 +23,18 @@ pub fn metrics_alert(stats: &ProbeStats, hostname: &str, time_ns: u64) -> Alert 
         output_fields.insert(format!("scap.n_evts_cpu_{cpu}"), counters.events.into());
         output_fields.insert(format!("scap.n_drops_cpu_{cpu}"), counters.drops.into());
     }
-    Alert {
-        rule: "Lanner internal: metrics snapshot".into(),
-        priority: Priority::Informational,
-        source: "internal".into(),
-        tags: BTreeSet::from(["lanner_internal".to_string(), "metrics".to_string()]),
+    Alert::internal(
+        "Lanner internal: metrics snapshot",
+        Priority::Informational,
+        "metrics",
+        hostname,
         time_ns,
-        hostname: hostname.to_string(),
-        message: format!(
+        format!(
             "Lanner metrics snapshot: {} syscall events, {} dropped ({percent:.2}%)",
             stats.events, stats.drops
         ),
         output_fields,
-    }
+    )
 }
 
 #[cfg(test)]
