@@ -412,11 +412,9 @@ fn write_interest(ebpf: &mut Ebpf, name: &'static str, syscalls: &[u64]) -> Resu
 fn write_memory_rules(ebpf: &mut Ebpf, snaplen: u32) -> Result<(), ProbeError> {
     let mut table: Array<_, SyscallMemory> =
         Array::try_from(map_mut(ebpf, MEMORY_MAP)?).map_err(map_error(MEMORY_MAP))?;
-    for nr in memory::syscalls_with_memory() {
+    for (nr, rule) in memory::probe_rules(snaplen) {
         let index = u32::try_from(nr).map_err(|_| ProbeError::SyscallOutOfRange(nr))?;
-        table
-            .set(index, memory::probe_rule(nr, snaplen), 0)
-            .map_err(map_error(MEMORY_MAP))?;
+        table.set(index, rule, 0).map_err(map_error(MEMORY_MAP))?;
     }
     Ok(())
 }

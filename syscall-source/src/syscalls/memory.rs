@@ -11,14 +11,14 @@ use super::number;
 use lanner_syscall_ebpf::wire::{ArgCopy, COPY_ON_SUCCESS, CopyKind, MAX_COPY_LEN, SyscallMemory};
 
 /// Most bytes of a socket address the probe copies (`struct sockaddr_storage` size).
-pub const MAX_SOCKADDR_LEN: u32 = 128;
+const MAX_SOCKADDR_LEN: u32 = 128;
 
 /// The default number of bytes of an I/O buffer the probe copies.
 pub const DEFAULT_SNAPLEN: u32 = 80;
 
 /// What the probe copies for one argument.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ArgMemory {
+enum ArgMemory {
     /// A NUL-terminated string (a path, a name), without its NUL, at most
     /// [`MAX_COPY_LEN`] bytes.
     String,
@@ -103,29 +103,30 @@ const TABLE: &[(&str, &[(usize, ArgMemory)])] = &[
     ("capset", &[(1, Input(24))]),
 ];
 
-/// What the probe copies for each argument of syscall `nr` (`None` where nothing is).
-pub fn arguments(nr: u64) -> [Option<ArgMemory>; 6] {
+/// The probe's rule for every syscall that has at least one copied
+/// argument, by number, copying `snaplen` bytes of I/O buffers (the loader
+/// refuses a `snaplen` above [`MAX_COPY_LEN`]).
+pub(crate) fn probe_rules(snaplen: u32) -> impl Iterator<Item = (u64, SyscallMemory)> {
+    TABLE
+        .iter()
+        .filter_map(move |(name, args)| Some((number(name)?, probe_rule(args, snaplen))))
+}
+
+/// What the probe copies for each argument of a table row (`None` where nothing is).
+fn arguments(args: &[(usize, ArgMemory)]) -> [Option<ArgMemory>; 6] {
     let mut out = [None; 6];
-    if let Some((_, args)) = TABLE.iter().find(|(name, _)| number(name) == Some(nr)) {
-        for &(pos, memory) in *args {
-            if let Some(slot) = out.get_mut(pos) {
-                *slot = Some(memory);
-            }
+    for &(pos, memory) in args {
+        if let Some(slot) = out.get_mut(pos) {
+            *slot = Some(memory);
         }
     }
     out
 }
 
-/// Every syscall number that has at least one copied argument.
-pub fn syscalls_with_memory() -> impl Iterator<Item = u64> {
-    TABLE.iter().filter_map(|(name, _)| number(name))
-}
-
-/// The probe's rule for syscall `nr`, copying `snaplen` bytes of I/O buffers
-/// (capped at [`MAX_COPY_LEN`]).
-pub fn probe_rule(nr: u64, snaplen: u32) -> SyscallMemory {
+/// The probe's rule for a table row's arguments.
+fn probe_rule(args: &[(usize, ArgMemory)], snaplen: u32) -> SyscallMemory {
     let mut rule = SyscallMemory::default();
-    for (slot, memory) in rule.args.iter_mut().zip(arguments(nr)) {
+    for (slot, memory) in rule.args.iter_mut().zip(arguments(args)) {
         if let Some(memory) = memory {
             *slot = arg_copy(memory, snaplen);
         }
@@ -144,7 +145,7 @@ fn arg_copy(memory: ArgMemory, snaplen: u32) -> ArgCopy {
             COPY_ON_SUCCESS,
             MAX_SOCKADDR_LEN,
         ),
-        IoBuffer => (CopyKind::ReturnValue, 0, 0, snaplen.min(max_copy)),
+        IoBuffer => (CopyKind::ReturnValue, 0, 0, snaplen),
         Input(len) => (CopyKind::Fixed, 0, 0, len.min(max_copy)),
         Output(len) => (CopyKind::Fixed, 0, COPY_ON_SUCCESS, len.min(max_copy)),
     };
@@ -178,36 +179,35 @@ mod tests {
         assert_eq!(names.len(), TABLE.len(), "one row per syscall");
     }
 
+    /// The rule [`probe_rules`] gives syscall `name`, if any.
+    fn rule(name: &str, snaplen: u32) -> Option<SyscallMemory> {
+        let nr = number(name).unwrap();
+        probe_rules(snaplen).find_map(|(n, rule)| (n == nr).then_some(rule))
+    }
+
     #[test]
     fn rules_follow_the_table() {
-        let openat = number("openat").unwrap();
-        assert_eq!(arguments(openat)[1], Some(Str));
-        let rule = probe_rule(openat, 80);
-        assert_eq!(rule.args[1].kind, CopyKind::String as u8);
-        assert_eq!(rule.args[1].max_len, 4096);
-        assert_eq!(rule.args[0], ArgCopy::default());
+        let (_, openat_args) = TABLE.iter().find(|(n, _)| *n == "openat").unwrap();
+        assert_eq!(arguments(openat_args)[1], Some(Str));
+        let openat = rule("openat", 80).unwrap();
+        assert_eq!(openat.args[1].kind, CopyKind::String as u8);
+        assert_eq!(openat.args[1].max_len, 4096);
+        assert_eq!(openat.args[0], ArgCopy::default());
 
-        let write = probe_rule(number("write").unwrap(), 80);
+        let write = rule("write", 80).unwrap();
         assert_eq!(write.args[1].kind, CopyKind::ReturnValue as u8);
         assert_eq!(write.args[1].max_len, 80);
-        assert_eq!(
-            probe_rule(number("write").unwrap(), 1 << 20).args[1].max_len,
-            4096
-        );
 
-        let accept = probe_rule(number("accept").unwrap(), 80);
+        let accept = rule("accept", 80).unwrap();
         assert_eq!(accept.args[1].kind, CopyKind::LengthAtPointer as u8);
         assert_eq!(accept.args[1].length_arg, 2);
         assert_eq!(accept.args[1].flags, COPY_ON_SUCCESS);
 
-        let pipe = probe_rule(number("pipe").unwrap(), 80);
+        let pipe = rule("pipe", 80).unwrap();
         assert_eq!(pipe.args[0].kind, CopyKind::Fixed as u8);
         assert_eq!(pipe.args[0].max_len, 8);
 
-        assert_eq!(
-            probe_rule(number("close").unwrap(), 80),
-            SyscallMemory::default()
-        );
-        assert_eq!(syscalls_with_memory().count(), TABLE.len());
+        assert_eq!(rule("close", 80), None);
+        assert_eq!(probe_rules(80).count(), TABLE.len());
     }
 }
