@@ -1195,6 +1195,56 @@ fn malformed_and_unusual_records_never_panic() {
     );
 }
 
+/// `evt.abspath*` of the `*at` calls: the relative path joined to its
+/// directory descriptor, or to the working directory for `AT_FDCWD`.
+#[test]
+fn abspath_joins_at_calls_to_their_directory() {
+    let mut s = login_tree();
+    let dir = s.syscall(200, nr("open"), 5, &[0, 0o200_000], &[(0, b"/var/lib")]);
+    s.feed(dir);
+    let abspath = ["evt.abspath", "evt.abspath.src", "evt.abspath.dst"];
+    let unlinkat = s.syscall(200, nr("unlinkat"), 0, &[5, 0, 0x200], &[(1, b"old")]);
+    assert_eq!(
+        s.eval(unlinkat, &abspath),
+        some(&["/var/lib/old", "-", "-"])
+    );
+    let mkdirat = s.syscall(200, nr("mkdirat"), 0, &[AT_FDCWD, 0, 0o700], &[(1, b"d")]);
+    assert_eq!(s.eval(mkdirat, &abspath), some(&["/home/u/d", "-", "-"]));
+    let linkat = s.syscall(
+        200,
+        nr("linkat"),
+        0,
+        &[AT_FDCWD, 0, 5, 0, 0x400],
+        &[(1, b"/etc/shadow"), (3, b"x")],
+    );
+    assert_eq!(
+        s.eval(linkat, &abspath),
+        some(&["-", "/etc/shadow", "/var/lib/x"])
+    );
+    let renameat2 = s.syscall(
+        200,
+        nr("renameat2"),
+        0,
+        &[AT_FDCWD, 0, AT_FDCWD, 0, 1],
+        &[(1, b".bash_history"), (3, b"/tmp/h")],
+    );
+    assert_eq!(
+        s.eval(renameat2, &abspath),
+        some(&["-", "/home/u/.bash_history", "/tmp/h"])
+    );
+    let symlinkat = s.syscall(
+        200,
+        nr("symlinkat"),
+        0,
+        &[0, AT_FDCWD, 0],
+        &[(0, b"../shadow"), (2, b"s")],
+    );
+    assert_eq!(
+        s.eval(symlinkat, &abspath),
+        some(&["-", "../shadow", "/home/u/s"])
+    );
+}
+
 #[test]
 fn every_field_the_rules_use_is_declared_and_extracted() {
     // The syscall fields of falco_rules.yaml, falco-incubating_rules.yaml and

@@ -87,39 +87,3 @@ pub fn args_line(exit: &SyscallExit, ctx: &dyn ParamContext) -> String {
         .collect::<Vec<_>>()
         .join(" ")
 }
-
-/// Which path of a syscall `evt.abspath` asks for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PathSide {
-    /// `evt.abspath`: the path (the source one for two-path calls).
-    Default,
-    /// `evt.abspath.src`: the source of a rename or link, the link of a
-    /// symlink.
-    Source,
-    /// `evt.abspath.dst`: the destination of a rename or link, the link of
-    /// a symlink.
-    Destination,
-}
-
-/// `evt.abspath`, `evt.abspath.src`, `evt.abspath.dst`: the absolute,
-/// normalised path a `*at` syscall operated on, its relative path joined
-/// to its directory descriptor (or the working directory for
-/// `AT_FDCWD`). Answers for `unlinkat`, `mkdirat`, `openat`, `openat2`,
-/// `fchmodat`, `fchownat` (one path: `Default` only), `renameat`,
-/// `renameat2`, `linkat` (source and destination) and `symlinkat` (the
-/// link it created, for every side); `None` otherwise or when the
-/// directory is unknown.
-pub fn abs_path(exit: &SyscallExit, ctx: &dyn ParamContext, side: PathSide) -> Option<String> {
-    let schema = schema(exit.nr)?;
-    let param = match (schema.event, side) {
-        (
-            "unlinkat" | "mkdirat" | "openat" | "openat2" | "fchmodat" | "fchownat",
-            PathSide::Default,
-        ) => 2,
-        ("renameat" | "renameat2" | "linkat", PathSide::Default | PathSide::Source) => 2,
-        ("renameat" | "renameat2" | "linkat", PathSide::Destination) => 4,
-        ("symlinkat", _) => 3,
-        _ => return None,
-    };
-    render::absolute(exit, ctx, schema, param)
-}

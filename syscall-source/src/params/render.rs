@@ -338,28 +338,3 @@ fn render_list(kind: &ParamKind, list: Vec<String>) -> ParamText {
         _ => plain(list.join(" ")),
     }
 }
-
-/// The absolute form of a path parameter and the directory parameter it
-/// is relative to, as `evt.abspath` computes it: normalised, and joined to
-/// the working directory or the dirfd's path when relative.
-pub fn absolute(
-    exit: &SyscallExit,
-    ctx: &dyn ParamContext,
-    schema: &SyscallSchema,
-    path_param: usize,
-) -> Option<String> {
-    let param = schema.params.get(path_param)?;
-    let bytes = match extract(exit, ctx, &param.source)? {
-        Raw::Bytes(bytes) => bytes,
-        _ => return None,
-    };
-    let text = lossy(bytes);
-    if text.starts_with('/') {
-        return Some(path::normalize(&text));
-    }
-    let base = match param.kind {
-        ParamKind::RelativePath { dirfd_param } => dirfd_base(exit, ctx, schema, dirfd_param)?,
-        _ => ctx.cwd()?.into_owned(),
-    };
-    Some(path::join(&base, &text))
-}

@@ -347,10 +347,6 @@ fn symlink_and_symlinkat() {
     assert_eq!(text(&e, "target").unwrap(), "/etc/shadow");
     assert_eq!(text(&e, "linkpath").unwrap(), "/home/user/s");
     assert_eq!(text(&e, "linkdirfd").unwrap(), "AT_FDCWD");
-    assert_eq!(
-        abs_path(&e, &fake(), PathSide::Default).unwrap(),
-        "/home/user/s"
-    );
     let e = exit("symlink", 0, &[], &[(0, b"/etc"), (1, b"/tmp/etc")]);
     assert_eq!(text(&e, "target").unwrap(), "/etc");
     assert_eq!(text(&e, "linkpath").unwrap(), "/tmp/etc");
@@ -367,14 +363,6 @@ fn link_and_linkat() {
     assert_eq!(text(&e, "oldpath").unwrap(), "/etc/shadow");
     assert_eq!(text(&e, "newpath").unwrap(), "/var/lib/x");
     assert_eq!(text(&e, "flags").unwrap(), "AT_SYMLINK_FOLLOW");
-    assert_eq!(
-        abs_path(&e, &fake(), PathSide::Source).unwrap(),
-        "/etc/shadow"
-    );
-    assert_eq!(
-        abs_path(&e, &fake(), PathSide::Destination).unwrap(),
-        "/var/lib/x"
-    );
     let e = exit("link", 0, &[], &[(0, b"/etc/passwd"), (1, b"p")]);
     assert_eq!(text(&e, "oldpath").unwrap(), "/etc/passwd");
     assert_eq!(text(&e, "newpath").unwrap(), "/home/user/p");
@@ -392,13 +380,8 @@ fn rename_family() {
     assert!(text(&e, "oldpath").unwrap().ends_with("ash_history"));
     assert_eq!(text(&e, "newpath").unwrap(), "/tmp/h");
     assert_eq!(text(&e, "flags").unwrap(), "RENAME_NOREPLACE");
-    assert_eq!(
-        abs_path(&e, &fake(), PathSide::Default).unwrap(),
-        "/home/user/.bash_history"
-    );
     let e = exit("rename", 0, &[], &[(0, b"/usr/bin/a"), (1, b"/usr/bin/b")]);
     assert_eq!(text(&e, "newpath").unwrap(), "/usr/bin/b");
-    assert_eq!(abs_path(&e, &fake(), PathSide::Default), None);
 }
 
 #[test]
@@ -550,19 +533,11 @@ fn unlink_mkdir_rmdir() {
     let e = exit("unlinkat", 0, &[5, 0, 0x200], &[(1, b"old")]);
     assert_eq!(text(&e, "name").unwrap(), "/var/lib/old");
     assert_eq!(text(&e, "flags").unwrap(), "AT_REMOVEDIR");
-    assert_eq!(
-        abs_path(&e, &fake(), PathSide::Default).unwrap(),
-        "/var/lib/old"
-    );
-    assert_eq!(abs_path(&e, &fake(), PathSide::Destination), None);
     let e = exit("mkdir", 0, &[0, 0o755], &[(0, b"/usr/bin/.hidden")]);
     assert_eq!(text(&e, "path").unwrap(), "/usr/bin/.hidden");
     assert_eq!(text(&e, "mode").unwrap(), "1ED");
     let e = exit("mkdirat", 0, &[AT_FDCWD, 0, 0o700], &[(1, b"d")]);
-    assert_eq!(
-        abs_path(&e, &fake(), PathSide::Default).unwrap(),
-        "/home/user/d"
-    );
+    assert_eq!(text(&e, "path").unwrap(), "/home/user/d");
     let e = exit("rmdir", 0, &[], &[(0, b"x/../y")]);
     assert_eq!(text(&e, "path").unwrap(), "/home/user/y");
 }
@@ -665,9 +640,6 @@ fn malformed_input_never_panics() {
                     let _ = arg_text(&e, &fake(), p.name);
                     let _ = arg_text(&e, &fake(), &i.to_string());
                     let _ = arg_raw(&e, &fake(), p.name);
-                }
-                for side in [PathSide::Default, PathSide::Source, PathSide::Destination] {
-                    let _ = abs_path(&e, &fake(), side);
                 }
             }
         }
