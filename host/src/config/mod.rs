@@ -110,13 +110,13 @@ impl Config {
                     invalid(value.pos, format!("`{key_text}` must be a single value"))
                 })
             };
-            let boolean = |text: &str| match text {
-                "true" | "yes" | "on" | "True" | "TRUE" => Ok(true),
-                "false" | "no" | "off" | "False" | "FALSE" => Ok(false),
-                other => Err(invalid(
-                    value.pos,
-                    format!("`{key_text}` must be true or false, not `{other}`"),
-                )),
+            let boolean = |text: &str| {
+                yaml_bool(text).ok_or_else(|| {
+                    invalid(
+                        value.pos,
+                        format!("`{key_text}` must be true or false, not `{text}`"),
+                    )
+                })
             };
             match key_text {
                 "json_output" => config.json_output = Some(boolean(scalar()?)?),
@@ -184,6 +184,15 @@ impl Config {
     }
 }
 
+/// A YAML boolean in the spellings Falco's configuration accepts.
+fn yaml_bool(text: &str) -> Option<bool> {
+    match text {
+        "true" | "yes" | "on" | "True" | "TRUE" => Some(true),
+        "false" | "no" | "off" | "False" | "FALSE" => Some(false),
+        _ => None,
+    }
+}
+
 /// The ring buffer size Falco's `engine.modern_ebpf.buf_size_preset` names:
 /// preset 1 is 1 MiB and each next preset doubles it, up to 10 (512 MiB).
 fn engine_buffer_size(
@@ -191,19 +200,8 @@ fn engine_buffer_size(
     invalid: &dyn Fn(&yaml::Node, String) -> ConfigError,
 ) -> Result<Option<u32>, ConfigError> {
     let Some(preset) = engine
-        .map()
-        .and_then(|entries| {
-            entries
-                .iter()
-                .find(|(k, _)| k.scalar() == Some("modern_ebpf"))
-        })
-        .and_then(|(_, modern)| modern.map())
-        .and_then(|entries| {
-            entries
-                .iter()
-                .find(|(k, _)| k.scalar() == Some("buf_size_preset"))
-                .map(|(_, v)| v)
-        })
+        .get("modern_ebpf")
+        .and_then(|modern| modern.get("buf_size_preset"))
     else {
         return Ok(None);
     };
@@ -224,16 +222,13 @@ fn metrics_interval(
     metrics: &yaml::Node,
     invalid: &dyn Fn(&yaml::Node, String) -> ConfigError,
 ) -> Result<Option<std::time::Duration>, ConfigError> {
-    let Some(entries) = metrics.map() else {
-        return Err(invalid(metrics, "`metrics` must be a mapping".into()));
-    };
+    let entries = plugins::mapping(metrics, "metrics", invalid)?;
     let (mut enabled, mut output_rule) = (false, true);
     let mut interval = std::time::Duration::from_secs(3600);
     for (key, value) in entries {
-        let flag = || match value.scalar() {
-            Some("true") => Ok(true),
-            Some("false") => Ok(false),
-            _ => Err(invalid(
+        let flag = || match value.scalar().and_then(yaml_bool) {
+            Some(flag) => Ok(flag),
+            None => Err(invalid(
                 value,
                 format!(
                     "`metrics.{}` must be true or false",
@@ -288,9 +283,7 @@ fn syscall_buffer_size(
     syscall: &yaml::Node,
     invalid: &dyn Fn(&yaml::Node, String) -> ConfigError,
 ) -> Result<Option<u32>, ConfigError> {
-    let Some(entries) = syscall.map() else {
-        return Err(invalid(syscall, "`syscall` must be a mapping".into()));
-    };
+    let entries = plugins::mapping(syscall, "syscall", invalid)?;
     let mut size = None;
     for (key, value) in entries {
         match key.scalar() {

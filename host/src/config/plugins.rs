@@ -167,7 +167,8 @@ pub(super) fn webhook(value: &Node, invalid: Invalid<'_>) -> Result<WebhookConfi
     Ok(webhook)
 }
 
-fn mapping<'n>(
+/// `value` as a mapping, or an error naming `key`.
+pub(super) fn mapping<'n>(
     value: &'n Node,
     key: &str,
     invalid: Invalid<'_>,
