@@ -220,20 +220,14 @@ impl SyscallProbe {
         check_syscalls(&config.syscalls)?;
         raise_memlock_limit();
         tracefs::ensure_mounted()?;
-        let filename_offset = tracefs::field_offset("sched", "sched_process_exec", "filename")?;
-        let old_pid_offset = tracefs::field_offset("sched", "sched_process_exec", "old_pid")?;
-        let child_pid_offset = tracefs::field_offset("sched", "sched_process_fork", "child_pid")?;
-        let exec_offsets = [
-            (EXECVE_ARGV_GLOBAL, "sys_enter_execve", "argv"),
-            (EXECVE_ENVP_GLOBAL, "sys_enter_execve", "envp"),
-            (EXECVEAT_ARGV_GLOBAL, "sys_enter_execveat", "argv"),
-            (EXECVEAT_ENVP_GLOBAL, "sys_enter_execveat", "envp"),
-        ]
-        .map(|(global, event, field)| {
-            tracefs::field_offset("syscalls", event, field).map(|offset| (global, offset))
-        })
-        .into_iter()
-        .collect::<Result<Vec<_>, _>>()?;
+        let [filename_offset, old_pid_offset] =
+            tracefs::field_offsets("sched", "sched_process_exec", ["filename", "old_pid"])?;
+        let [child_pid_offset] =
+            tracefs::field_offsets("sched", "sched_process_fork", ["child_pid"])?;
+        let [execve_argv, execve_envp] =
+            tracefs::field_offsets("syscalls", "sys_enter_execve", ["argv", "envp"])?;
+        let [execveat_argv, execveat_envp] =
+            tracefs::field_offsets("syscalls", "sys_enter_execveat", ["argv", "envp"])?;
         let layout = TaskLayout::read(std::path::Path::new(KERNEL_BTF));
         if !layout.missing.is_empty() {
             tracing::warn!(
@@ -253,10 +247,11 @@ impl SyscallProbe {
         // rather than with the loader keeps it out of the resident-memory
         // peak while the maps and rings are created.
         loader.btf(None);
-        for (global, offset) in &exec_offsets {
-            loader.override_global(global, offset, true);
-        }
         let mut ebpf = loader
+            .override_global(EXECVE_ARGV_GLOBAL, &execve_argv, true)
+            .override_global(EXECVE_ENVP_GLOBAL, &execve_envp, true)
+            .override_global(EXECVEAT_ARGV_GLOBAL, &execveat_argv, true)
+            .override_global(EXECVEAT_ENVP_GLOBAL, &execveat_envp, true)
             .override_global(EXEC_FILENAME_LOC_GLOBAL, &filename_offset, true)
             .override_global(EXEC_OLD_PID_GLOBAL, &old_pid_offset, true)
             .override_global(FORK_CHILD_PID_GLOBAL, &child_pid_offset, true)

@@ -35,8 +35,13 @@ pub fn ensure_mounted() -> Result<(), ProbeError> {
     Ok(())
 }
 
-/// The byte offset of `field` in the record of tracepoint `category/name`.
-pub fn field_offset(category: &str, name: &str, field: &str) -> Result<u32, ProbeError> {
+/// The byte offsets of `fields` in the record of tracepoint `category/name`,
+/// from one read of its `format` file.
+pub fn field_offsets<const N: usize>(
+    category: &str,
+    name: &str,
+    fields: [&str; N],
+) -> Result<[u32; N], ProbeError> {
     let path = Path::new(TRACEFS)
         .join("events")
         .join(category)
@@ -44,9 +49,13 @@ pub fn field_offset(category: &str, name: &str, field: &str) -> Result<u32, Prob
         .join("format");
     let text = fs::read_to_string(&path)
         .map_err(|e| ProbeError::Tracefs(format!("reading {}: {e}", path.display())))?;
-    parse_field_offset(&text, field).ok_or_else(|| {
-        ProbeError::Tracefs(format!("field `{field}` not found in {}", path.display()))
-    })
+    let mut offsets = [0; N];
+    for (offset, field) in offsets.iter_mut().zip(fields) {
+        *offset = parse_field_offset(&text, field).ok_or_else(|| {
+            ProbeError::Tracefs(format!("field `{field}` not found in {}", path.display()))
+        })?;
+    }
+    Ok(offsets)
 }
 
 /// Finds `offset:N;` on the line declaring `field` in a tracefs `format` text.
