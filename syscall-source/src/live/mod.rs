@@ -165,17 +165,13 @@ impl LiveSource {
                 out.push(socket);
             }
         }
-        let snapshot = match &event.detail {
+        let exec = match &event.detail {
             EventDetail::Exec { filename, .. } => Some((event.pid, filename.clone())),
             _ => None,
         };
         out.push(CaptureRecord::Event(event));
-        if let Some((pid, filename)) = snapshot
-            && let Ok(process) = procfs::read_exec_snapshot(&self.proc_root, pid)
-            && runs_image(&process.comm, &filename)
-            // A process that already exited (a zombie) has no executable
-            // left to read; its snapshot would only blank what the exec said.
-            && !process.exe_path.is_empty()
+        if let Some((pid, filename)) = exec
+            && let Ok(Some(process)) = procfs::read_exec_snapshot(&self.proc_root, pid, &filename)
         {
             out.push(CaptureRecord::Process(Box::new(process)));
         }
@@ -207,29 +203,5 @@ impl LiveSource {
             container: Some(container_id.to_owned()),
             db: Box::new(UserDb::load(&root)),
         })
-    }
-}
-
-/// Whether a process whose `comm` is `comm` still runs the image `filename`
-/// installed: the kernel names a process after the first 15 bytes of the
-/// file name it executed, so a later exec would show another name.
-fn runs_image(comm: &str, filename: &str) -> bool {
-    let base = filename.rsplit('/').next().unwrap_or(filename);
-    let name = &base.as_bytes()[..base.len().min(15)];
-    comm.as_bytes() == name
-}
-
-#[cfg(test)]
-mod tests {
-    use super::runs_image;
-
-    #[test]
-    fn a_snapshot_is_kept_only_for_the_image_the_exec_installed() {
-        assert!(runs_image("cat", "/usr/bin/cat"));
-        assert!(runs_image(
-            "a-very-long-nam",
-            "/opt/a-very-long-name-indeed"
-        ));
-        assert!(!runs_image("sh", "/usr/bin/cat"));
     }
 }

@@ -4,10 +4,12 @@
 use super::container::{Container, container_of};
 use super::fd::{FdInfo, FdKind};
 use super::netfs::SocketTables;
+use crate::decode::BootClock;
 use std::{
     io,
     os::unix::fs::MetadataExt,
     path::{Path, PathBuf},
+    sync::OnceLock,
 };
 
 /// At most this many descriptors of one process are read from `/proc/PID/fd`.
@@ -329,56 +331,97 @@ fn read_threads(dir: &Path, pid: u32, vpid: Option<u32>) -> Vec<ThreadIds> {
     threads
 }
 
-/// Boot time in ns since the epoch (`btime` of `/proc/stat`) and the clock
-/// tick rate, to turn a start time in ticks into wall time.
-fn boot_clock(proc_root: &Path) -> Option<(u64, u64)> {
-    let stat = std::fs::read_to_string(proc_root.join("stat")).ok()?;
-    let btime: u64 = stat
-        .lines()
-        .find_map(|l| l.strip_prefix("btime "))?
-        .trim()
-        .parse()
-        .ok()?;
-    // SAFETY: sysconf has no preconditions.
-    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
-    Some((
-        btime.checked_mul(1_000_000_000)?,
-        u64::try_from(ticks).ok().filter(|&t| t > 0)?,
-    ))
+/// Turns a start time in clock ticks after boot into ns since the epoch:
+/// the offset between the boot clock and wall time plus the tick rate, found
+/// once for the life of the process rather than per process read. The
+/// offset is exact where `btime` of `/proc/stat` is whole seconds, and it is
+/// the one the probe's event stamps use, so a snapshot's start times line up
+/// with the events' times.
+fn start_time_ns(start_ticks: u64) -> Option<u64> {
+    static CLOCK: OnceLock<Option<(BootClock, u64)>> = OnceLock::new();
+    let (clock, hz) = (*CLOCK.get_or_init(|| {
+        // SAFETY: sysconf has no preconditions.
+        let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+        let hz = u64::try_from(ticks).ok().filter(|&t| t > 0)?;
+        Some((BootClock::now(), hz))
+    }))?;
+    Some(clock.to_wall_ns(start_ticks.checked_mul(1_000_000_000)? / hz))
 }
 
 /// Reads one process from `proc_root` (normally `/proc`), its open
 /// descriptors included.
 pub fn read_process(proc_root: &Path, pid: u32) -> io::Result<ProcessInfo> {
-    read(proc_root, pid, true)
-}
-
-/// Reads a process that just exec'd, without its descriptors: the state
-/// tables already know them from the parent and the fd syscalls, and
-/// listing them (sockets mean reading the network tables) on every exec
-/// would cost a busy host more than everything else here.
-pub fn read_exec_snapshot(proc_root: &Path, pid: u32) -> io::Result<ProcessInfo> {
-    read(proc_root, pid, false)
-}
-
-fn read(proc_root: &Path, pid: u32, with_fds: bool) -> io::Result<ProcessInfo> {
     let dir = proc_root.join(pid.to_string());
-    let invalid = |what: &str| {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("{}: unreadable {what}", dir.display()),
-        )
-    };
-    let stat =
-        parse_stat(&std::fs::read_to_string(dir.join("stat"))?).ok_or_else(|| invalid("stat"))?;
+    let stat = read_stat(&dir)?;
+    let exe_path = read_link(&dir, "exe");
+    read(&dir, pid, stat, exe_path, true)
+}
+
+/// Reads a process that just exec'd `filename`, without its descriptors:
+/// the state tables already know them from the parent and the fd syscalls,
+/// and listing them (sockets mean reading the network tables) on every exec
+/// would cost a busy host more than everything else here.
+///
+/// `Ok(None)` when the process no longer runs the image the exec installed
+/// (it exec'd again) or already exited (a zombie has no executable left, and
+/// its snapshot would only blank what the exec said); both are told by
+/// `stat` and the `exe` link, before anything else is read.
+pub fn read_exec_snapshot(
+    proc_root: &Path,
+    pid: u32,
+    filename: &str,
+) -> io::Result<Option<ProcessInfo>> {
+    let dir = proc_root.join(pid.to_string());
+    let stat = read_stat(&dir)?;
+    if !runs_image(&stat.comm, filename) {
+        return Ok(None);
+    }
+    let exe_path = read_link(&dir, "exe");
+    if exe_path.is_empty() {
+        return Ok(None);
+    }
+    read(&dir, pid, stat, exe_path, false).map(Some)
+}
+
+/// Whether a process whose `comm` is `comm` still runs the image `filename`
+/// installed: the kernel names a process after the first 15 bytes of the
+/// file name it executed, so a later exec would show another name.
+fn runs_image(comm: &str, filename: &str) -> bool {
+    let base = filename.rsplit('/').next().unwrap_or(filename);
+    let name = &base.as_bytes()[..base.len().min(15)];
+    comm.as_bytes() == name
+}
+
+fn invalid(dir: &Path, what: &str) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("{}: unreadable {what}", dir.display()),
+    )
+}
+
+/// `stat` of the process in `dir` (`/proc/PID`).
+fn read_stat(dir: &Path) -> io::Result<Stat> {
+    parse_stat(&std::fs::read_to_string(dir.join("stat"))?).ok_or_else(|| invalid(dir, "stat"))
+}
+
+/// The target of link `name` in `dir`, empty when unreadable.
+fn read_link(dir: &Path, name: &str) -> String {
+    std::fs::read_link(dir.join(name))
+        .map(|p: PathBuf| p.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// The rest of the process in `dir` whose `stat` and executable were read.
+fn read(
+    dir: &Path,
+    pid: u32,
+    stat: Stat,
+    exe_path: String,
+    with_fds: bool,
+) -> io::Result<ProcessInfo> {
     let status = std::fs::read_to_string(dir.join("status"))?;
-    let uids = status_ids(&status, "Uid:").ok_or_else(|| invalid("Uid"))?;
-    let gids = status_ids(&status, "Gid:").ok_or_else(|| invalid("Gid"))?;
-    let link = |name: &str| {
-        std::fs::read_link(dir.join(name))
-            .map(|p: PathBuf| p.to_string_lossy().into_owned())
-            .unwrap_or_default()
-    };
+    let uids = status_ids(&status, "Uid:").ok_or_else(|| invalid(dir, "Uid"))?;
+    let gids = status_ids(&status, "Gid:").ok_or_else(|| invalid(dir, "Gid"))?;
     let args = std::fs::read(dir.join("cmdline"))
         .unwrap_or_default()
         .split(|&b| b == 0)
@@ -392,36 +435,31 @@ fn read(proc_root: &Path, pid: u32, with_fds: bool) -> io::Result<ProcessInfo> {
     let cgroups = std::fs::read_to_string(dir.join("cgroup")).unwrap_or_default();
     let vpid = status_ns_id(&status, "NStgid:");
     let exe_meta = std::fs::metadata(dir.join("exe")).ok();
-    let exe_path = link("exe");
     let env = std::fs::read(dir.join("environ"))
         .unwrap_or_default()
         .split(|&b| b == 0)
         .filter(|entry| !entry.is_empty())
         .map(|entry| String::from_utf8_lossy(entry).into_owned())
         .collect();
-    let start_ns =
-        stat.start_ticks
-            .zip(boot_clock(proc_root))
-            .and_then(|(start, (boot_ns, hz))| {
-                boot_ns.checked_add(start.checked_mul(1_000_000_000)? / hz)
-            });
+    let start_ns = stat.start_ticks.and_then(start_time_ns);
     let timestamp = |secs: i64, nsecs: i64| {
         u64::try_from(secs)
             .ok()?
             .checked_mul(1_000_000_000)?
             .checked_add(u64::try_from(nsecs).ok()?)
     };
+    let cap_effective = status_caps(&status, "CapEff:");
     Ok(ProcessInfo {
         pgid: stat.pgrp,
         vpid,
         vpgid: status_ns_id(&status, "NSpgid:"),
         egid: gids[1],
-        threads: read_threads(&dir, pid, vpid),
-        cap_effective: status_caps(&status, "CapEff:").unwrap_or(0),
+        threads: read_threads(dir, pid, vpid),
+        cap_effective: cap_effective.unwrap_or(0),
         cap_permitted: status_caps(&status, "CapPrm:").unwrap_or(0),
         cap_inheritable: status_caps(&status, "CapInh:").unwrap_or(0),
         cap_bounding: status_caps(&status, "CapBnd:"),
-        caps_known: status_caps(&status, "CapEff:").is_some(),
+        caps_known: cap_effective.is_some(),
         env,
         exe_ino: exe_meta.as_ref().map(|m| m.ino()),
         exe_ctime_ns: exe_meta
@@ -433,14 +471,14 @@ fn read(proc_root: &Path, pid: u32, with_fds: bool) -> io::Result<ProcessInfo> {
         exe_from_memfd: exe_path.starts_with("/memfd:"),
         exe_upper_layer: None,
         start_ns,
-        fds: if with_fds { read_fds(&dir) } else { Vec::new() },
+        fds: if with_fds { read_fds(dir) } else { Vec::new() },
         pid,
         ppid: stat.ppid,
         sid: stat.sid,
         comm: stat.comm,
         exe_path,
         args,
-        cwd: link("cwd"),
+        cwd: read_link(dir, "cwd"),
         uid: uids[0],
         euid: uids[1],
         gid: gids[0],
@@ -587,6 +625,29 @@ mod tests {
         assert_eq!(status_ns_id(status, "NSpid:"), None);
         assert_eq!(status_caps(status, "CapEff:"), Some(0x1ff_ffff_ffff));
         assert_eq!(status_caps(status, "CapInh:"), None);
+    }
+
+    #[test]
+    fn a_snapshot_is_kept_only_for_the_image_the_exec_installed() {
+        assert!(runs_image("cat", "/usr/bin/cat"));
+        assert!(runs_image(
+            "a-very-long-nam",
+            "/opt/a-very-long-name-indeed"
+        ));
+        assert!(!runs_image("sh", "/usr/bin/cat"));
+        let me = std::process::id();
+        let exe = std::env::current_exe().unwrap();
+        let snapshot = read_exec_snapshot(Path::new("/proc"), me, exe.to_str().unwrap())
+            .unwrap()
+            .expect("this process runs its own image");
+        assert!(
+            snapshot.fds.is_empty(),
+            "an exec snapshot skips descriptors"
+        );
+        assert_eq!(
+            read_exec_snapshot(Path::new("/proc"), me, "/usr/bin/another-image").unwrap(),
+            None
+        );
     }
 
     #[test]
