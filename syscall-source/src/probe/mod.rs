@@ -204,6 +204,8 @@ pub struct ProbeStats {
 pub struct SyscallProbe {
     ebpf: Ebpf,
     rings: Vec<RingBuf<MapData>>,
+    /// What [`rings::wait`] polls: one entry per ring, in ring order.
+    poll_fds: Vec<libc::pollfd>,
     merge: merge::Merge,
     clock: BootClock,
     decode_errors: u64,
@@ -287,6 +289,7 @@ impl SyscallProbe {
         Ok(Self {
             ebpf,
             merge: merge::Merge::new(rings.len(), RECORDS_PER_RING_PER_POLL),
+            poll_fds: rings::poll_fds(&rings),
             rings,
             clock: BootClock::now(),
             decode_errors: 0,
@@ -315,7 +318,7 @@ impl SyscallProbe {
         if released == 0 {
             // The probe does not wake the reader (see the probe's
             // `NO_WAKEUP`), so nap briefly and look again.
-            rings::wait(&self.rings, timeout.min(POLL_NAP))?;
+            rings::wait(&mut self.poll_fds, timeout.min(POLL_NAP))?;
             self.read_rings();
             released = self.merge.release(out);
         }

@@ -44,16 +44,22 @@ pub fn create(outer: &mut Map, cpus: u32, bytes: u32) -> Result<Vec<RingBuf<MapD
     Ok(rings)
 }
 
-/// Waits until any ring has data or `timeout` passes (interrupted waits count as passed).
-pub fn wait(rings: &[RingBuf<MapData>], timeout: Duration) -> Result<(), ProbeError> {
-    let mut fds: Vec<libc::pollfd> = rings
+/// One `pollfd` per ring, for [`wait`]: built once, as the rings' descriptors
+/// stay the same while they live.
+pub fn poll_fds(rings: &[RingBuf<MapData>]) -> Vec<libc::pollfd> {
+    rings
         .iter()
         .map(|ring| libc::pollfd {
             fd: ring.as_raw_fd(),
             events: libc::POLLIN,
             revents: 0,
         })
-        .collect();
+        .collect()
+}
+
+/// Waits until any ring of `fds` (from [`poll_fds`]) has data or `timeout`
+/// passes (interrupted waits count as passed).
+pub fn wait(fds: &mut [libc::pollfd], timeout: Duration) -> Result<(), ProbeError> {
     let millis = i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX);
     // SAFETY: `fds` is a valid array of pollfd for the duration of the call.
     let rc = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, millis) };
