@@ -71,15 +71,6 @@ pub(crate) struct PendingFork {
     pub ts_ns: u64,
 }
 
-/// A cgroup id's path and the container it names.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct CgroupEntry {
-    /// Path below the cgroup root.
-    pub path: String,
-    /// The container, or the host.
-    pub container: Container,
-}
-
 /// A socket's ends as the kernel showed them, waiting for the event they
 /// belong to (the record comes right before it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -145,7 +136,8 @@ pub struct SystemState {
     next_seq: u64,
     pub(crate) pending_forks: FxHashMap<u32, PendingFork>,
     exec_args: FxHashMap<u32, (Vec<String>, Vec<String>)>,
-    pub(crate) cgroups: FxHashMap<u64, CgroupEntry>,
+    /// The container (or the host) each cgroup id names.
+    pub(crate) cgroups: FxHashMap<u64, Container>,
     pub(crate) host_users: UserDb,
     pub(crate) container_users: HashMap<String, UserDb>,
     pub(crate) limits: Limits,
@@ -225,14 +217,7 @@ impl SystemState {
                 None
             }
             CaptureRecord::Cgroup { id, path } => {
-                let container = container_of(path);
-                self.cgroups.insert(
-                    *id,
-                    CgroupEntry {
-                        path: path.clone(),
-                        container,
-                    },
-                );
+                self.cgroups.insert(*id, container_of(path));
                 None
             }
             CaptureRecord::Users { container, db } => {
@@ -414,10 +399,6 @@ impl SystemState {
             .get(&tid)
             .filter(|t| t.pid == pid)
             .map(|t| t.vtid);
-        let container = self
-            .cgroups
-            .get(&event.cgroup_id)
-            .map(|c| c.container.clone());
         let Some(process) = self.processes.get_mut(&pid) else {
             return;
         };
@@ -450,8 +431,12 @@ impl SystemState {
             process.info.gid = event.gid;
             process.info.egid = event.gid;
         }
-        if let Some(container) = container {
-            process.info.container = container;
+        // Every event passes here: copy the container's strings only when
+        // the thread moved to another cgroup's container.
+        if let Some(container) = self.cgroups.get(&event.cgroup_id)
+            && process.info.container != *container
+        {
+            process.info.container.clone_from(container);
         }
     }
 
