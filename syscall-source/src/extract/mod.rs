@@ -22,6 +22,7 @@ mod seam;
 pub use kind::{FieldKind, KINDS, kind_at, kind_of};
 
 use crate::event::{CaptureRecord, EventDetail, SyscallEvent, SyscallExit};
+use crate::params::flags::open;
 use crate::state::effects::{self, nr};
 use crate::state::{
     Container, ContainerInfo, EventContext, FdInfo, FdKind, FdSlot, Process, SystemState, caps,
@@ -353,20 +354,17 @@ impl<'s> EventView<'s> {
             K::EvtAbspathSrc => self.fs_path(Which::Source, true).map(V::owned),
             K::EvtAbspathDst => self.fs_path(Which::Target, true).map(V::owned),
             K::EvtIsOpenRead => Some(V::Bool(
-                self.open_flags()
-                    .is_some_and(|(f, _)| effects::opens_for_read(f)),
+                self.open_flags().is_some_and(|(f, _)| open::is_read(f)),
             )),
             K::EvtIsOpenWrite => Some(V::Bool(
-                self.open_flags()
-                    .is_some_and(|(f, _)| effects::opens_for_write(f)),
+                self.open_flags().is_some_and(|(f, _)| open::is_write(f)),
             )),
-            K::EvtIsOpenExec => {
-                Some(V::Bool(self.open_flags().is_some_and(|(flags, mode)| {
-                    creates(flags) && mode & 0o111 != 0
-                })))
-            }
+            K::EvtIsOpenExec => Some(V::Bool(
+                self.open_flags()
+                    .is_some_and(|(f, mode)| open::creates_executable(f, mode)),
+            )),
             K::EvtIsOpenCreate => Some(V::Bool(
-                self.open_flags().is_some_and(|(flags, _)| creates(flags)),
+                self.open_flags().is_some_and(|(f, _)| open::creates(f)),
             )),
             // ---- fs.path --------------------------------------------------
             K::FsPathName => self.fs_path(Which::Single, true).map(V::owned),
@@ -744,10 +742,9 @@ impl<'s> EventView<'s> {
         io_direction(self.syscall()?.nr)
     }
 
+    /// Kernel open flags and mode of an open-family call (`None` for others).
     fn open_flags(&self) -> Option<(u64, u64)> {
-        let exit = self.syscall()?;
-        effects::open_call(exit.nr)?;
-        effects::open_flags_and_mode(exit)
+        effects::open_flags_and_mode(self.syscall()?)
     }
 
     fn fs_path(&self, which: Which, absolute: bool) -> Option<String> {
@@ -772,13 +769,6 @@ enum Which {
     Single,
     Source,
     Target,
-}
-
-/// Open flags that create a file (`O_CREAT`, or `O_TMPFILE` which includes `O_DIRECTORY`).
-fn creates(flags: u64) -> bool {
-    const O_CREAT: u64 = 0o100;
-    const O_TMPFILE: u64 = 0o20_200_000;
-    flags & O_CREAT != 0 || flags & O_TMPFILE == O_TMPFILE
 }
 
 /// `r` for syscalls that read data, `w` for those that write it.

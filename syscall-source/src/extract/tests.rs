@@ -388,6 +388,15 @@ fn opens_resolve_relative_paths_against_cwd_and_dirfd() {
         ),
         some(&["/etc/passwd", "true", "false"])
     );
+    // The invalid access mode 3 prints as O_RDONLY, and reads as it prints.
+    let invalid = s.syscall(200, nr("open"), 8, &[0, 3], &[(0, b"/etc/hosts")]);
+    assert_eq!(
+        s.eval(
+            invalid,
+            &["evt.arg[flags]", "evt.is_open_read", "evt.is_open_write"]
+        ),
+        some(&["O_RDONLY", "true", "false"])
+    );
 }
 
 #[test]

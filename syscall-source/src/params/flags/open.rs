@@ -259,6 +259,9 @@ mod tests {
         assert!(is_read(0) && !is_write(0));
         assert!(is_write(KERNEL_O_WRONLY) && !is_read(KERNEL_O_WRONLY));
         assert!(is_read(KERNEL_O_RDWR) && is_write(KERNEL_O_RDWR));
+        // The invalid access mode 3 is read-only, as its text says.
+        assert_eq!(text(KERNEL_O_ACCMODE), "O_RDONLY");
+        assert!(is_read(KERNEL_O_ACCMODE) && !is_write(KERNEL_O_ACCMODE));
         assert!(creates(KERNEL_O_CREAT) && creates(KERNEL_O_TMPFILE) && !creates(0));
         assert!(is_tmpfile(KERNEL_O_TMPFILE) && !is_tmpfile(KERNEL_O_DIRECTORY));
         assert!(is_directory(KERNEL_O_DIRECTORY) && !is_directory(KERNEL_O_TMPFILE));
