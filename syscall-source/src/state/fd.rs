@@ -180,9 +180,6 @@ pub struct FdInfo {
     pub socket: Option<SocketInfo>,
 }
 
-/// `O_CLOEXEC` on x86-64.
-pub const O_CLOEXEC: u64 = 0o2_000_000;
-
 impl FdInfo {
     /// A descriptor of `kind` named `name`.
     pub fn new(num: i64, kind: FdKind, name: impl Into<String>) -> Self {
@@ -198,7 +195,7 @@ impl FdInfo {
 
     /// Closed by a successful exec.
     pub fn close_on_exec(&self) -> bool {
-        self.flags & O_CLOEXEC != 0
+        crate::params::flags::open::is_cloexec(self.flags)
     }
 
     /// The client end of an IP socket.

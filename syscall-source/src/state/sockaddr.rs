@@ -3,19 +3,11 @@
 //! [`params::parse_sockaddr`](crate::params::parse_sockaddr), the one parser
 //! of raw `struct sockaddr` in the crate; this module only narrows its answer.
 
-use crate::params::{self, SockAddr as Parsed};
+use crate::params::{
+    self, SockAddr as Parsed,
+    flags::socket::{AF_NETLINK, AF_PACKET},
+};
 use std::net::IpAddr;
-
-/// `AF_UNIX`.
-pub const AF_UNIX: u16 = 1;
-/// `AF_INET`.
-pub const AF_INET: u16 = 2;
-/// `AF_INET6`.
-pub const AF_INET6: u16 = 10;
-/// `AF_NETLINK`.
-pub const AF_NETLINK: u16 = 16;
-/// `AF_PACKET`.
-pub const AF_PACKET: u16 = 17;
 
 /// A socket address as the state tables use it.
 #[derive(Clone, Debug, PartialEq, Eq)]
