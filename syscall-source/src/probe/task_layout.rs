@@ -44,7 +44,7 @@ impl TaskLayout {
     }
 
     /// Reads the offsets from BTF bytes.
-    pub fn from_btf(bytes: &[u8]) -> Self {
+    fn from_btf(bytes: &[u8]) -> Self {
         let Some(btf) = Btf::parse(bytes) else {
             return Self::unknown("unreadable BTF (bad header or type section)".to_string());
         };
@@ -52,11 +52,9 @@ impl TaskLayout {
             offsets: [task_offset::UNKNOWN; task_offset::COUNT],
             missing: Vec::new(),
         };
-        for (index, structure, member) in MEMBERS {
-            match btf
-                .struct_named(structure)
-                .and_then(|id| btf.member_offset(id, member, 0))
-            {
+        let ids = btf.structs_named(MEMBERS.map(|(_, structure, _)| structure));
+        for ((index, structure, member), id) in MEMBERS.into_iter().zip(ids) {
+            match id.and_then(|id| btf.member_offset(id, member, 0)) {
                 Some(offset) => layout.offsets[index] = offset,
                 None => layout.missing.push(format!("{structure}.{member}")),
             }
@@ -135,15 +133,30 @@ impl<'a> Btf<'a> {
         })
     }
 
-    /// The id of the first structure named `name` with members.
-    fn struct_named(&self, name: &str) -> Option<u32> {
-        (1..=self.starts.len() as u32).find(|&id| {
-            self.head(id).is_some_and(|(name_at, info, _)| {
-                (info >> 24) & 0x1f == KIND_STRUCT
-                    && info & 0xffff != 0
-                    && self.string(name_at) == Some(name.as_bytes())
-            })
-        })
+    /// For each of `names`, the id of the first structure of that name with
+    /// members, from one pass over the types (a name may repeat).
+    fn structs_named<const N: usize>(&self, names: [&str; N]) -> [Option<u32>; N] {
+        let mut ids = [None; N];
+        for id in 1..=self.starts.len() as u32 {
+            if ids.iter().all(Option::is_some) {
+                break;
+            }
+            let Some((name_at, info, _)) = self.head(id) else {
+                continue;
+            };
+            if (info >> 24) & 0x1f != KIND_STRUCT || info & 0xffff == 0 {
+                continue;
+            }
+            let Some(name) = self.string(name_at) else {
+                continue;
+            };
+            for (slot, wanted) in ids.iter_mut().zip(names) {
+                if slot.is_none() && name == wanted.as_bytes() {
+                    *slot = Some(id);
+                }
+            }
+        }
+        ids
     }
 
     /// The byte offset of member `name` in structure or union `id`, looking
@@ -267,7 +280,8 @@ mod tests {
         ];
         let bytes = blob(&types, strings);
         let btf = Btf::parse(&bytes).unwrap();
-        let id = btf.struct_named("tty_driver").unwrap();
+        let [id] = btf.structs_named(["tty_driver"]);
+        let id = id.unwrap();
         assert_eq!(btf.member_offset(id, "major", 0), Some(44));
         assert_eq!(btf.member_offset(id, "minor_start", 0), Some(48));
         // A bitfield has no byte offset to read at.
