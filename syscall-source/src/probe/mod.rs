@@ -5,7 +5,7 @@ mod rings;
 mod task_layout;
 mod tracefs;
 
-pub use task_layout::{KERNEL_BTF, TaskLayout};
+use task_layout::{KERNEL_BTF, TaskLayout};
 
 use crate::{
     decode::{self, BootClock},
@@ -264,7 +264,7 @@ impl SyscallProbe {
             .load(PROBE_OBJECT)?;
 
         write_memory_rules(&mut ebpf, config.snaplen)?;
-        write_interest(&mut ebpf, INTEREST_MAP, &config.syscalls)?;
+        write_interest(&mut ebpf, &config.syscalls)?;
         let rings = rings::create(
             map_mut(&mut ebpf, RINGS_MAP)?,
             cpus,
@@ -299,7 +299,7 @@ impl SyscallProbe {
     /// Replaces the set of syscalls whose exits are reported.
     pub fn set_interest(&mut self, syscalls: &[u64]) -> Result<(), ProbeError> {
         check_syscalls(syscalls)?;
-        write_interest(&mut self.ebpf, INTEREST_MAP, syscalls)
+        write_interest(&mut self.ebpf, syscalls)
     }
 
     /// Reads the available records of every CPU's ring (at most
@@ -397,11 +397,12 @@ fn check_syscalls(syscalls: &[u64]) -> Result<(), ProbeError> {
 }
 
 /// Sets the flag of every syscall in `syscalls` and clears all others.
-fn write_interest(ebpf: &mut Ebpf, name: &'static str, syscalls: &[u64]) -> Result<(), ProbeError> {
-    let mut table: Array<_, u8> = Array::try_from(map_mut(ebpf, name)?).map_err(map_error(name))?;
+fn write_interest(ebpf: &mut Ebpf, syscalls: &[u64]) -> Result<(), ProbeError> {
+    let mut table: Array<_, u8> =
+        Array::try_from(map_mut(ebpf, INTEREST_MAP)?).map_err(map_error(INTEREST_MAP))?;
     for nr in 0..SYSCALL_TABLE_SIZE {
         let flag = u8::from(syscalls.contains(&u64::from(nr)));
-        table.set(nr, flag, 0).map_err(map_error(name))?;
+        table.set(nr, flag, 0).map_err(map_error(INTEREST_MAP))?;
     }
     Ok(())
 }
