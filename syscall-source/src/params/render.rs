@@ -112,7 +112,7 @@ fn u64_at(bytes: &[u8], offset: usize) -> Option<u64> {
 /// One 64-bit mask from the two `{effective, permitted, inheritable}` u32
 /// triples `capset` takes (low word first). A missing second triple (the
 /// 32-bit capability ABI) leaves the high word 0.
-fn capabilities(bytes: &[u8], set: CapabilitySet) -> Option<u64> {
+pub(crate) fn capabilities(bytes: &[u8], set: CapabilitySet) -> Option<u64> {
     let offset = match set {
         CapabilitySet::Effective => 0,
         CapabilitySet::Permitted => 4,

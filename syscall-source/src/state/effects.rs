@@ -20,6 +20,8 @@ use crate::params::flags::{
     },
     socket::{AF_INET, AF_INET6, AF_NETLINK, AF_UNIX},
 };
+use crate::params::render::capabilities;
+use crate::params::schema::CapabilitySet;
 
 /// x86-64 numbers of the syscalls the tables follow or classify.
 #[allow(missing_docs)]
@@ -650,15 +652,12 @@ impl Changes {
             }
             nr::CAPSET => {
                 if let Some(bytes) = exit.memory[1].as_deref() {
-                    let word = |at: usize| -> Option<u64> {
-                        Some(u64::from(u32::from_le_bytes(
-                            bytes.get(at..at + 4)?.try_into().ok()?,
-                        )))
-                    };
-                    let set = |offset: usize| -> Option<u64> {
-                        Some(word(offset)? | (word(offset + 12).unwrap_or(0) << 32))
-                    };
-                    if let (Some(eff), Some(prm), Some(inh)) = (set(0), set(4), set(8)) {
+                    let set = |set| capabilities(bytes, set);
+                    if let (Some(eff), Some(prm), Some(inh)) = (
+                        set(CapabilitySet::Effective),
+                        set(CapabilitySet::Permitted),
+                        set(CapabilitySet::Inheritable),
+                    ) {
                         process.info.cap_effective = eff;
                         process.info.cap_permitted = prm;
                         process.info.cap_inheritable = inh;
