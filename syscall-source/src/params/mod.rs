@@ -32,6 +32,8 @@ pub use render::ParamText;
 pub use schema::{Param, ParamKind, Source, SyscallSchema};
 pub use sockaddr::{SockAddr, parse_sockaddr};
 
+use std::sync::OnceLock;
+
 use crate::event::SyscallExit;
 
 /// The exit-event parameters of syscall `nr`, if Falco has a dedicated
@@ -39,7 +41,18 @@ use crate::event::SyscallExit;
 /// whose only parameter is `ID` (the syscall); [`arg_text`] and
 /// [`args_line`] handle that case.
 pub fn schema(nr: u64) -> Option<&'static SyscallSchema> {
-    crate::syscalls::name(nr).and_then(schema::by_event_name)
+    // Every evt.arg, evt.rawarg and evt.args extraction asks; index by
+    // number once instead of naming the syscall and matching the name.
+    static BY_NUMBER: OnceLock<Vec<Option<&'static SyscallSchema>>> = OnceLock::new();
+    let table = BY_NUMBER.get_or_init(|| {
+        let size = crate::syscalls::all().map(|(_, nr)| nr as usize + 1).max();
+        let mut table = vec![None; size.unwrap_or(0)];
+        for (name, nr) in crate::syscalls::all() {
+            table[nr as usize] = schema::by_event_name(name);
+        }
+        table
+    });
+    table.get(usize::try_from(nr).ok()?).copied().flatten()
 }
 
 fn schema_or_generic(nr: u64) -> &'static SyscallSchema {

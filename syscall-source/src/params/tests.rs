@@ -170,6 +170,40 @@ fn every_covered_syscall_has_a_schema() {
     assert_eq!(schema::all().count(), covered.len());
 }
 
+/// Each schema is found under its own event name, by that name and by the
+/// number of the syscall `evt.type` calls so, and no other syscall has one.
+#[test]
+fn schemas_are_found_by_their_event_name_and_number() {
+    let mut events: Vec<&str> = schema::all().map(|s| s.event).collect();
+    events.sort_unstable();
+    events.dedup();
+    assert_eq!(
+        events.len(),
+        schema::all().count(),
+        "an event has two schemas"
+    );
+    for s in schema::all() {
+        let by_name = schema::by_event_name(s.event).unwrap();
+        assert!(std::ptr::eq(by_name, s), "{}", s.event);
+        let nr = number(s.event).unwrap_or_else(|| panic!("{} is no syscall", s.event));
+        assert!(
+            schema(nr).is_some_and(|found| std::ptr::eq(found, s)),
+            "{}",
+            s.event
+        );
+    }
+    for (name, nr) in crate::syscalls::all() {
+        let expected = schema::all().find(|s| s.event == name);
+        assert_eq!(
+            schema(nr).map(|s| s.event),
+            expected.map(|s| s.event),
+            "{name}"
+        );
+    }
+    assert!(schema::by_event_name("pread64").is_none());
+    assert!(schema(u64::MAX).is_none());
+}
+
 #[test]
 fn every_relative_path_points_at_a_descriptor() {
     for schema in schema::all() {
