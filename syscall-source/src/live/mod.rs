@@ -157,10 +157,10 @@ impl LiveSource {
             });
             self.first_sight_of(event.pid, &container, out);
         }
-        if sockets::worth_a_lookup(&event) {
+        if let Some(lookup) = sockets::lookup(&event) {
             if self.socket_lookups_left == 0 {
                 self.socket_lookups_skipped += 1;
-            } else if let Some(socket) = sockets::observe(&self.proc_root, &event) {
+            } else if let Some(socket) = sockets::observe(&self.proc_root, &lookup) {
                 self.socket_lookups_left -= 1;
                 out.push(socket);
             }

@@ -13,7 +13,7 @@ use crate::{
     CaptureRecord, EventDetail, SyscallEvent,
     state::{
         Endpoint, L4Proto,
-        effects::{fd_arg, nr},
+        effects::{fd_arg, nr, observes_socket_ends},
         netfs::{
             IPV4_FIRST, IPV6_FIRST, IpSocketEnds, IpTable, TCP_ONLY, find_ip_socket, socket_inode,
         },
@@ -22,48 +22,74 @@ use crate::{
 };
 use std::{net::IpAddr, path::Path};
 
-/// `EINPROGRESS`: a non-blocking connect that has picked its local end already.
-const EINPROGRESS: i64 = 115;
+/// A socket worth looking up, as [`lookup`] found it in an event (without I/O).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Lookup {
+    /// The process holding it.
+    pid: u32,
+    /// Its descriptor.
+    fd: i64,
+    /// The tables to look in when the socket cannot be asked itself.
+    tables: &'static [IpTable],
+    /// The port a connect asked for: other ends mean the descriptor was
+    /// reused before the lookup.
+    connect_port: Option<u16>,
+}
 
-/// The descriptor whose ends are worth looking up for `event`, and the
-/// tables to look in: the socket of a connect (done or in progress) or bind
-/// on an IP address, of a listen, and the new socket of an accept.
-fn socket_of(event: &SyscallEvent) -> Option<(i64, &'static [IpTable])> {
+/// The socket of `event` whose ends are worth looking up, and the tables to
+/// look in: the socket of a connect (done or in progress) or bind on an IP
+/// address, of a listen, and the new socket of an accept. Which calls
+/// qualify is the state's own rule ([`observes_socket_ends`]), so nothing is
+/// looked up that the tables would then ignore.
+pub fn lookup(event: &SyscallEvent) -> Option<Lookup> {
     let EventDetail::Syscall(exit) = &event.detail else {
         return None;
     };
-    let address_tables = || match exit.memory[1].as_deref().and_then(sockaddr::parse) {
-        Some(SockAddr::Ip(IpAddr::V4(_), _)) => Some(IPV4_FIRST),
-        Some(SockAddr::Ip(IpAddr::V6(_), _)) => Some(IPV6_FIRST),
-        // A Unix or netlink address has no table entry to find.
-        Some(SockAddr::Unix(_) | SockAddr::Other(_)) => None,
-        // Unreadable: it may still be IP.
-        None => Some(IPV4_FIRST),
-    };
-    match exit.nr {
-        nr::CONNECT if exit.ret == 0 || exit.ret == -EINPROGRESS => {
-            Some((fd_arg(exit, 0), address_tables()?))
-        }
-        nr::BIND if exit.ret == 0 => Some((fd_arg(exit, 0), address_tables()?)),
-        nr::LISTEN if exit.ret == 0 => Some((fd_arg(exit, 0), TCP_ONLY)),
-        nr::ACCEPT | nr::ACCEPT4 if exit.ret >= 0 => Some((exit.ret, TCP_ONLY)),
-        _ => None,
+    if !observes_socket_ends(exit) {
+        return None;
     }
+    let (fd, tables, connect_port) = match exit.nr {
+        nr::CONNECT | nr::BIND => {
+            let address = exit.memory[1].as_deref().and_then(sockaddr::parse);
+            let tables = match address {
+                Some(SockAddr::Ip(IpAddr::V4(_), _)) => IPV4_FIRST,
+                Some(SockAddr::Ip(IpAddr::V6(_), _)) => IPV6_FIRST,
+                // A Unix or netlink address has no table entry to find.
+                Some(SockAddr::Unix(_) | SockAddr::Other(_)) => return None,
+                // Unreadable: it may still be IP.
+                None => IPV4_FIRST,
+            };
+            let connect_port = match address {
+                Some(SockAddr::Ip(_, port)) if exit.nr == nr::CONNECT => Some(port),
+                _ => None,
+            };
+            (fd_arg(exit, 0), tables, connect_port)
+        }
+        nr::LISTEN => (fd_arg(exit, 0), TCP_ONLY, None),
+        nr::ACCEPT | nr::ACCEPT4 => (exit.ret, TCP_ONLY, None),
+        _ => return None,
+    };
+    Some(Lookup {
+        pid: event.pid,
+        fd,
+        tables,
+        connect_port,
+    })
 }
 
-/// Whether `event` is one whose socket [`observe`] would look up (cheap: no I/O).
-pub fn worth_a_lookup(event: &SyscallEvent) -> bool {
-    socket_of(event).is_some()
-}
-
-/// A [`CaptureRecord::Socket`] with both ends of `event`'s socket, read
-/// under `proc_root`; `None` for other events and when the socket is gone.
-pub fn observe(proc_root: &Path, event: &SyscallEvent) -> Option<CaptureRecord> {
-    let (fd, tables) = socket_of(event)?;
+/// A [`CaptureRecord::Socket`] with both ends of the socket `lookup` names,
+/// read under `proc_root`; `None` when the socket is gone.
+pub fn observe(proc_root: &Path, lookup: &Lookup) -> Option<CaptureRecord> {
+    let Lookup {
+        pid,
+        fd,
+        tables,
+        connect_port,
+    } = *lookup;
     // On the live system, ask the socket itself (constant cost); the tables
     // are the way for other roots and where pidfds are unavailable.
     let from_the_socket = if proc_root == Path::new("/proc") {
-        ends_from_the_socket(event.pid, fd)
+        ends_from_the_socket(pid, fd)
     } else {
         PidfdAnswer::Unavailable
     };
@@ -72,15 +98,13 @@ pub fn observe(proc_root: &Path, event: &SyscallEvent) -> Option<CaptureRecord> 
         // The process or descriptor is gone: the tables would not have it either.
         PidfdAnswer::Gone => return None,
         PidfdAnswer::Unavailable => {
-            let pid_dir = proc_root.join(event.pid.to_string());
+            let pid_dir = proc_root.join(pid.to_string());
             let target = std::fs::read_link(pid_dir.join("fd").join(fd.to_string())).ok()?;
             let inode = socket_inode(target.to_str()?)?;
             find_ip_socket(&pid_dir.join("net"), inode, tables)?
         }
     };
-    if let EventDetail::Syscall(exit) = &event.detail
-        && exit.nr == nr::CONNECT
-        && let Some(SockAddr::Ip(_, port)) = exit.memory[1].as_deref().and_then(sockaddr::parse)
+    if let Some(port) = connect_port
         && ends.remote.is_some_and(|remote| remote.port != port)
     {
         // The descriptor was closed and reused for another connection
@@ -88,7 +112,7 @@ pub fn observe(proc_root: &Path, event: &SyscallEvent) -> Option<CaptureRecord> 
         return None;
     }
     Some(CaptureRecord::Socket {
-        pid: event.pid,
+        pid,
         fd,
         l4proto: Some(ends.l4proto),
         local: ends.local,
@@ -225,7 +249,7 @@ mod tests {
         let unix = b"\x01\x00/run/x.sock\x00";
         let mut v6 = vec![10, 0, 1, 187, 0, 0, 0, 0];
         v6.extend_from_slice(&[0; 16]);
-        let of = |e: SyscallEvent| socket_of(&e);
+        let of = |e: SyscallEvent| lookup(&e).map(|l| (l.fd, l.tables));
         assert_eq!(
             of(event(nr::CONNECT, 0, 3, Some(&v4))),
             Some((3, IPV4_FIRST))
@@ -248,12 +272,8 @@ mod tests {
     #[test]
     fn a_process_that_is_gone_yields_nothing() {
         let v4 = [2, 0, 1, 187, 198, 51, 100, 7, 0, 0, 0, 0, 0, 0, 0, 0];
-        assert_eq!(
-            observe(
-                Path::new("/nonexistent"),
-                &event(nr::CONNECT, 0, 3, Some(&v4))
-            ),
-            None
-        );
+        let connect = lookup(&event(nr::CONNECT, 0, 3, Some(&v4))).unwrap();
+        assert_eq!(connect.connect_port, Some(443));
+        assert_eq!(observe(Path::new("/nonexistent"), &connect), None);
     }
 }

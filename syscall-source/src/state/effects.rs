@@ -459,8 +459,9 @@ impl SystemState {
 }
 
 /// Whether `exit` is a call whose socket's ends a `Socket` record may carry:
-/// a connect that succeeded or is in progress, a successful accept, bind or listen.
-fn observes_socket_ends(exit: &SyscallExit) -> bool {
+/// a connect that succeeded or is in progress, a successful accept, bind or
+/// listen. The live source looks sockets up by the same rule.
+pub(crate) fn observes_socket_ends(exit: &SyscallExit) -> bool {
     match exit.nr {
         nr::CONNECT => exit.ret == 0 || connect_in_progress(exit),
         nr::ACCEPT | nr::ACCEPT4 => exit.ret >= 0,
