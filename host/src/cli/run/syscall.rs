@@ -49,7 +49,6 @@ struct Evaluator<'r> {
     types: EventTypes,
     state: SystemState,
     context: EventContext,
-    hostname: String,
     alerts: Vec<crate::engine::output::Alert>,
 }
 
@@ -75,7 +74,6 @@ impl<'r> Evaluator<'r> {
                 hostname: hostname.to_string(),
                 start_ns,
             },
-            hostname: hostname.to_string(),
             alerts: Vec::new(),
         })
     }
@@ -98,7 +96,7 @@ impl<'r> Evaluator<'r> {
             self.source,
             &view,
             &self.context,
-            &self.hostname,
+            &self.context.hostname,
             &mut self.alerts,
         );
     }
@@ -196,12 +194,11 @@ impl SyscallRun {
         records.clear();
         live.finish(&mut records);
         record_and_evaluate(&records, recorder.as_mut(), &mut evaluator)?;
-        evaluator.flush(sink);
         let stats = live.stats().context("reading the probe's counters")?;
         if let Some(alert) = drops.check(&stats, now_ns(), hostname) {
             evaluator.alerts.push(alert);
-            evaluator.flush(sink);
         }
+        evaluator.flush(sink);
         let per_cpu: Vec<String> = stats
             .per_cpu
             .iter()
@@ -216,15 +213,12 @@ impl SyscallRun {
             per_cpu.join("; "),
             live.socket_lookups_skipped()
         );
-        if let Some(mut writer) = recorder {
+        if let (Some(mut writer), Some(path)) = (recorder, &self.record) {
             writer.flush().context("recording")?;
             eprintln!(
                 "lanner: recorded {} records to {}",
                 writer.records(),
-                self.record
-                    .as_deref()
-                    .unwrap_or(std::path::Path::new(""))
-                    .display()
+                path.display()
             );
         }
         Ok(())
@@ -262,15 +256,17 @@ fn replay(
             Ok(record) => {
                 records += 1;
                 evaluator.handle(&record);
+                if records % REPLAY_BATCH as u64 == 0
+                    && (!evaluator.flush(sink) || shutdown.is_set())
+                {
+                    return Ok(());
+                }
             }
             Err(err @ lanner_syscall_source::capture::ReadError::Record { .. }) => {
                 malformed += 1;
                 eprintln!("lanner: skipping: {err}");
             }
             Err(err) => return Err(err.into()),
-        }
-        if records % REPLAY_BATCH as u64 == 0 && (!evaluator.flush(sink) || shutdown.is_set()) {
-            return Ok(());
         }
     }
     evaluator.flush(sink);
