@@ -186,9 +186,10 @@ impl<'s> EventView<'s> {
         self.state.processes.get(&ppid)
     }
 
-    /// Every ancestor, parent first.
+    /// Every ancestor, parent first, each found from the one before.
     fn ancestors(&self) -> impl Iterator<Item = &'s Process> + '_ {
-        (1..=MAX_GENERATIONS).map_while(|g| self.ancestor(g))
+        let parent = self.process.and_then(|p| self.parent_of(p));
+        std::iter::successors(parent, |p| self.parent_of(p)).take(MAX_GENERATIONS)
     }
 
     /// The process's name: the thread's `comm` from the event for the
@@ -758,7 +759,7 @@ impl<'s> EventView<'s> {
         if absolute {
             paths::absolute(self.process?, exit, arg)
         } else {
-            paths::raw(exit, arg)
+            effects::memory_text(exit, arg.path)
         }
     }
 }

@@ -2,8 +2,8 @@
 //! which argument holds a path and which directory fd it is relative to.
 
 use crate::event::SyscallExit;
+use crate::state::Process;
 use crate::state::effects::{self, nr};
-use crate::state::{Process, path};
 
 /// One path argument: its position and that of its directory fd, if any.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,17 +72,11 @@ pub fn shape(nr: u64) -> Option<PathShape> {
     })
 }
 
-/// The path as the process passed it.
-pub fn raw(exit: &SyscallExit, which: PathArg) -> Option<String> {
-    effects::memory_text(exit, which.path)
-}
-
-/// The path made absolute against its directory fd or the working directory.
+/// The path made absolute against its directory fd or the working
+/// directory; a literal one (a symlink's target) as the process passed it.
 pub fn absolute(process: &Process, exit: &SyscallExit, which: PathArg) -> Option<String> {
-    let raw = raw(exit, which)?;
     if which.literal {
-        return Some(raw);
+        return effects::memory_text(exit, which.path);
     }
-    let base = effects::base_dir(process, which.dirfd.map(|i| effects::fd_arg(exit, i)));
-    Some(path::resolve(&base, &raw))
+    effects::absolute_path_arg(process, exit, which.dirfd, which.path)
 }

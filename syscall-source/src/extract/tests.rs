@@ -279,6 +279,19 @@ fn fork_and_exec_build_the_ancestry() {
 }
 
 #[test]
+fn ancestor_walks_stop_after_max_generations_on_a_parent_cycle() {
+    let mut s = Stream::new();
+    s.seed(process(500, 501, "a", &["a"], "/bin/a"));
+    s.seed(process(501, 500, "b", &["b"], "/bin/b"));
+    let event = s.event(500, 500, "a", syscall(nr("getpid"), 500, &[], &[]));
+    let got = s.eval(event, &["proc.apid", "proc.aname[1]", "proc.aname[2]"]);
+    let apid = got[0].as_deref().unwrap();
+    assert_eq!(apid.split(',').count(), MAX_GENERATIONS);
+    assert!(apid.starts_with("501,500,501,"));
+    assert_eq!(got[1..], some(&["b", "a"]));
+}
+
+#[test]
 fn opens_resolve_relative_paths_against_cwd_and_dirfd() {
     let mut s = login_tree();
     let open = s.syscall(
