@@ -13,7 +13,7 @@
 use crate::k8s_cases::{
     Expected, assert_no_failures, audit_event, case_files, check_one_alert, replay, text,
 };
-use lanner_tests::{TempDir, lanner, run_lanner};
+use lanner_tests::{TempDir, compat_rules, lanner, run_lanner};
 use serde_json::Value;
 use std::{
     collections::BTreeSet,
@@ -24,12 +24,6 @@ use std::{
 const RULES: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../rules/lanner_k8s_audit_rules.yaml"
-);
-
-/// Falco's own Kubernetes audit rules, from the compat corpus next to the repo.
-const FALCO_RULES: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/compat/rules/k8s_audit_rules.yaml"
 );
 
 /// One JSON case per rule.
@@ -176,12 +170,8 @@ fn the_built_in_copy_validates_cleanly_next_to_the_syscall_rules() {
 
 #[test]
 fn the_file_loads_together_with_falcos_k8s_audit_rules() {
-    let falco = PathBuf::from(FALCO_RULES);
-    assert!(
-        falco.is_file(),
-        "{} is missing: the Falco compat corpus (../shared/compat) must be checked out next to the repo",
-        falco.display()
-    );
+    // Falco's own Kubernetes audit rules, from the compat corpus.
+    let falco = compat_rules("k8s_audit_rules.yaml");
     let rules = rules_file();
     let (ok, stdout, stderr) = run_lanner(&[
         "rules".as_ref(),

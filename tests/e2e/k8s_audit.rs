@@ -16,16 +16,10 @@ use crate::k8s_cases::{
     Expected, assert_no_failures, audit_event, case_files, check_one_alert, replay, run_k8s_audit,
     text,
 };
-use lanner_tests::{Running, TempDir, lanner};
+use lanner_tests::{Running, TempDir, compat_rules, lanner};
 use serde_json::{Value, json};
 use std::{collections::BTreeSet, path::PathBuf, time::Duration};
 use ureq::{Agent, http::StatusCode};
-
-/// Falco's rules file, from the compat corpus checked out next to the repo.
-const RULES: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/compat/rules/k8s_audit_rules.yaml"
-);
 
 /// One JSON case per rule.
 const CASES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/k8s_audit/cases");
@@ -44,14 +38,9 @@ const SENTINEL: &str = "Disallowed K8s User";
 /// The sentinel used while the case under test is the sentinel itself.
 const SPARE_SENTINEL: &str = "Create HostPid Pod";
 
+/// Falco's rules file, from the compat corpus.
 fn rules_file() -> PathBuf {
-    let path = PathBuf::from(RULES);
-    assert!(
-        path.is_file(),
-        "{} is missing: the Falco compat corpus (../shared/compat) must be checked out next to the repo",
-        path.display()
-    );
-    path
+    compat_rules("k8s_audit_rules.yaml")
 }
 
 /// What a case expects of its fire event.

@@ -1,19 +1,7 @@
 //! `lanner rules validate|list|describe` and `lanner fields`, as an operator runs them.
 
-use lanner_tests::{TempDir, run_lanner};
+use lanner_tests::{TempDir, compat_rules, run_lanner};
 use std::path::PathBuf;
-
-fn falco(file: &str) -> PathBuf {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/compat/rules")
-        .join(file);
-    assert!(
-        path.is_file(),
-        "{} is missing: the compat corpus must be present",
-        path.display()
-    );
-    path
-}
 
 fn validate(files: &[PathBuf]) -> (bool, String) {
     let mut args: Vec<&std::ffi::OsStr> = vec!["rules".as_ref(), "validate".as_ref()];
@@ -24,14 +12,14 @@ fn validate(files: &[PathBuf]) -> (bool, String) {
 
 #[test]
 fn the_official_syscall_rules_validate_with_zero_errors() {
-    let stable = falco("falco_rules.yaml");
+    let stable = compat_rules("falco_rules.yaml");
     for extra in [
         vec![],
-        vec![falco("falco-incubating_rules.yaml")],
-        vec![falco("falco-sandbox_rules.yaml")],
+        vec![compat_rules("falco-incubating_rules.yaml")],
+        vec![compat_rules("falco-sandbox_rules.yaml")],
         vec![
-            falco("falco-incubating_rules.yaml"),
-            falco("falco-sandbox_rules.yaml"),
+            compat_rules("falco-incubating_rules.yaml"),
+            compat_rules("falco-sandbox_rules.yaml"),
         ],
     ] {
         let mut files = vec![stable.clone()];
@@ -50,7 +38,7 @@ fn the_official_syscall_rules_validate_with_zero_errors() {
 
 #[test]
 fn the_official_k8s_audit_rules_validate_with_the_built_in_plugins() {
-    let file = falco("k8s_audit_rules.yaml");
+    let file = compat_rules("k8s_audit_rules.yaml");
     let (ok, stdout) = validate(std::slice::from_ref(&file));
     assert!(ok, "{stdout}");
     // Zero errors and zero warnings: k8saudit and json are built in, with
@@ -138,7 +126,7 @@ fn validate_reports_yaml_syntax_and_missing_files() {
 
 #[test]
 fn list_and_describe_show_the_loaded_rules() {
-    let stable = falco("falco_rules.yaml");
+    let stable = compat_rules("falco_rules.yaml");
     let (ok, stdout, stderr) = run_lanner(&[
         "rules".as_ref(),
         "list".as_ref(),

@@ -8,16 +8,15 @@
 //! path (`/docker/<64 hex>` in the cgroup v2 hierarchy), new pid and mount
 //! namespaces, started by a launcher named `runc`.
 
-use lanner_tests::{Running, TempDir, lanner, require_root};
+use lanner_tests::{Running, TempDir, compat_rules, lanner, require_root};
 use serde_json::Value;
 use std::{
-    os::unix::{fs::PermissionsExt, process::CommandExt},
+    os::unix::process::CommandExt,
     path::{Path, PathBuf},
     process::Command,
     time::Duration,
 };
 
-const RULES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/compat/rules/");
 const ALERT_WAIT: Duration = Duration::from_secs(30);
 
 /// The attacker's tools: the helper binary, and links to it or to stock
@@ -29,7 +28,7 @@ struct Tools {
 impl Tools {
     fn new(label: &str) -> Self {
         let dir = TempDir::new(label);
-        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        dir.world_readable();
         Self { dir }
     }
 
@@ -179,15 +178,16 @@ fn config(dir: &TempDir) -> PathBuf {
 fn attack_and_replay(label: &str, rules: &[&str], scenarios: &[Scenario<'_>]) {
     require_root();
     let dir = TempDir::new(label);
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    dir.world_readable();
     let config = config(&dir);
     let capture = dir.path().join("capture.jsonl");
+    let rules: Vec<PathBuf> = rules.iter().map(|file| compat_rules(file)).collect();
     let mut command = lanner();
     command
         .args(["run", "--source", "syscall", "-c"])
         .arg(&config);
-    for file in rules {
-        command.arg("-r").arg(format!("{RULES}{file}"));
+    for file in &rules {
+        command.arg("-r").arg(file);
     }
     command.arg("--record").arg(&capture);
     let running = Running::spawn(command, "syscall source attached");
@@ -225,8 +225,8 @@ fn attack_and_replay(label: &str, rules: &[&str], scenarios: &[Scenario<'_>]) {
         .arg(&config)
         .arg("--input")
         .arg(&capture);
-    for file in rules {
-        replay.arg("-r").arg(format!("{RULES}{file}"));
+    for file in &rules {
+        replay.arg("-r").arg(file);
     }
     replay.uid(65534).gid(65534);
     let out = replay.output().expect("replay runs");

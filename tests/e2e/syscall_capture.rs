@@ -30,15 +30,11 @@ fn live_with_config(dir: &TempDir, config: &str) -> Running {
     Running::spawn(command, "syscall source attached")
 }
 
-fn world_readable(dir: &TempDir) {
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-}
-
 #[test]
 fn a_capture_with_damaged_lines_replays_the_rest_without_root() {
     require_root();
     let dir = TempDir::new("capture-damaged");
-    world_readable(&dir);
+    dir.world_readable();
     let rules = dir.write("rules.yaml", SHADOW_RULE);
     let capture = dir.path().join("capture.jsonl");
     let mut command = lanner();

@@ -48,6 +48,20 @@ pub fn plugin_wasm(crate_name: &str) -> PathBuf {
     file
 }
 
+/// `file` from Falco's rule files in the compat corpus, which is checked out
+/// next to the repo (`../shared/compat/rules/`); a missing file is a loud failure.
+pub fn compat_rules(file: &str) -> PathBuf {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/compat/rules")
+        .join(file);
+    assert!(
+        path.is_file(),
+        "{} is missing: the Falco compat corpus (../shared/compat) must be checked out next to the repo",
+        path.display()
+    );
+    path
+}
+
 /// A `lanner` command with a clean environment for logging.
 pub fn lanner() -> Command {
     let mut command = Command::new(lanner_bin());
@@ -184,18 +198,11 @@ impl Running {
         );
     }
 
-    /// Waits up to `timeout` for a stdout line satisfying `wanted`.
+    /// Waits up to `timeout` for a stdout line satisfying `wanted` and returns it.
     pub fn wait_for_line(&self, timeout: Duration, wanted: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + timeout;
-        let mut seen = 0usize;
-        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-            match self.lines.recv_timeout(left) {
-                Ok(line) if wanted(&line) => return line,
-                Ok(_) => seen += 1,
-                Err(_) => break,
-            }
-        }
-        panic!("no matching line within {timeout:?} ({seen} other lines seen)");
+        self.lines_until(timeout, wanted)
+            .pop()
+            .expect("lines_until returns the matching line last")
     }
 }
 
@@ -249,6 +256,15 @@ impl TempDir {
     /// The directory's path.
     pub fn path(&self) -> &std::path::Path {
         &self.path
+    }
+
+    /// Opens the directory to every user (mode 0o755, whatever the umask):
+    /// captures are replayed as nobody, who must reach the files root wrote
+    /// inside (config, rules, capture).
+    pub fn world_readable(&self) {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&self.path, std::fs::Permissions::from_mode(0o755))
+            .expect("temp dir permissions can be set");
     }
 }
 
