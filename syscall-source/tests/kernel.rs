@@ -6,6 +6,9 @@
 //! forked child that only makes raw syscalls (no allocation after the fork)
 //! and reports what it needs to through its exit status.
 
+mod common;
+
+use common::{probe_config, reap, require_root, spawn};
 use lanner_syscall_source::{
     EventDetail, ProbeConfig, SyscallEvent, SyscallExit, SyscallProbe,
     probe::RECORDS_PER_RING_PER_POLL, syscalls,
@@ -22,39 +25,15 @@ fn load_probe(names: &[&str]) -> SyscallProbe {
 
 /// Loads the probe with exits of `names` reported and rings of `ring_bytes` per CPU.
 fn load_probe_with_rings(names: &[&str], ring_bytes: u32) -> SyscallProbe {
-    assert_eq!(
-        unsafe { libc::geteuid() },
-        0,
-        "kernel tests need root: run the suite as root (CI does)"
-    );
-    let syscalls = names
-        .iter()
-        .map(|name| syscalls::number(name).unwrap_or_else(|| panic!("no syscall {name}")))
-        .collect();
-    let config = ProbeConfig {
-        syscalls,
-        ring_bytes_per_cpu: ring_bytes,
-        ..ProbeConfig::default()
-    };
-    SyscallProbe::load(&config).expect("the probe loads and attaches")
+    require_root();
+    SyscallProbe::load(&probe_config(names, ring_bytes)).expect("the probe loads and attaches")
 }
 
 /// Runs `action` in a forked child, which exits with the code `action`
 /// returns; returns the child's pid and exit code.
 fn in_child(action: impl FnOnce() -> i32) -> (u32, i32) {
-    // SAFETY: the child only runs `action` (raw syscalls on prepared data) and `_exit`.
-    let pid = unsafe { libc::fork() };
-    assert!(pid >= 0, "fork failed");
-    if pid == 0 {
-        let code = action();
-        // SAFETY: leaves the child without running the parent's destructors.
-        unsafe { libc::_exit(code) };
-    }
-    let mut status = 0;
-    // SAFETY: waits for our own child.
-    assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
-    assert!(libc::WIFEXITED(status), "child did not exit normally");
-    (pid as u32, libc::WEXITSTATUS(status))
+    let pid = spawn(action);
+    (pid as u32, reap(pid))
 }
 
 /// Polls until `wanted` matches an event or 10 s pass; returns every event
@@ -64,16 +43,9 @@ fn wait_for(
     what: &str,
     wanted: impl Fn(&SyscallEvent) -> bool,
 ) -> (Vec<SyscallEvent>, usize) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mut events = Vec::new();
-    while Instant::now() < deadline {
-        let from = events.len();
-        probe.poll(Duration::from_millis(100), &mut events).unwrap();
-        if let Some(found) = events[from..].iter().position(&wanted) {
-            return (events, from + found);
-        }
-    }
-    panic!("no {what} within 10 s");
+    let events = collect_until(probe, what, |events| events.iter().any(&wanted));
+    let at = events.iter().position(&wanted).expect("a matching event");
+    (events, at)
 }
 
 /// Polls until `done` holds for the events seen so far, or 10 s pass; returns them in order.
@@ -622,21 +594,11 @@ fn counters_cover_every_received_event() {
         }
         0
     });
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mut events = Vec::new();
-    while Instant::now() < deadline
-        && events
-            .iter()
-            .filter(|e: &&SyscallEvent| e.pid == pid)
-            .count()
-            < 50
-    {
-        probe.poll(Duration::from_millis(100), &mut events).unwrap();
-    }
+    let events = collect_until(&mut probe, "50 getppid", |events| {
+        events.iter().filter(|e| e.pid == pid).count() >= 50
+    });
     let stats = probe.stats().unwrap();
-    let cpus = std::fs::read_to_string("/sys/devices/system/cpu/possible").unwrap();
-    let last: usize = cpus.trim().rsplit('-').next().unwrap().parse().unwrap();
-    assert_eq!(stats.per_cpu.len(), last + 1);
+    assert_eq!(stats.per_cpu.len(), probe_rings());
     assert_eq!(
         stats.per_cpu.iter().map(|c| c.events).sum::<u64>(),
         stats.events
@@ -728,14 +690,8 @@ fn accept_reports_the_peer_address() {
 
 #[test]
 fn a_full_ring_counts_drops_by_kind() {
-    assert_eq!(unsafe { libc::geteuid() }, 0, "kernel tests need root");
     let page = 4096;
-    let probe = SyscallProbe::load(&ProbeConfig {
-        syscalls: vec![syscalls::number("getppid").unwrap()],
-        ring_bytes_per_cpu: page,
-        ..ProbeConfig::default()
-    })
-    .expect("the probe loads with one-page rings");
+    let probe = load_probe_with_rings(&["getppid"], page);
     // Nobody reads: a few hundred records overflow a one-page ring.
     in_child(|| unsafe {
         for _ in 0..500 {

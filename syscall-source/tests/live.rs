@@ -7,6 +7,9 @@
 //! a pipe, until the test has seen what it needs, since the live stream
 //! reads the socket from `/proc` while the process still has it.
 
+mod common;
+
+use common::{reap, require_root, spawn};
 use lanner_syscall_source::{
     CaptureRecord, EventDetail, ProbeConfig, SyscallEvent, live::LiveSource, state::Endpoint,
     syscalls,
@@ -16,21 +19,15 @@ use std::{
     time::{Duration, Instant},
 };
 
+/// The probe configuration reporting exits of `names`, with small rings
+/// (tests run in parallel), after checking the tests run as root.
+fn probe_config(names: &[&str]) -> ProbeConfig {
+    require_root();
+    common::probe_config(names, 1 << 20)
+}
+
 fn start_live(names: &[&str]) -> LiveSource {
-    assert_eq!(
-        unsafe { libc::geteuid() },
-        0,
-        "live tests need root: run the suite as root (CI does)"
-    );
-    let config = ProbeConfig {
-        syscalls: names
-            .iter()
-            .map(|name| syscalls::number(name).unwrap_or_else(|| panic!("no syscall {name}")))
-            .collect(),
-        ring_bytes_per_cpu: 1 << 20,
-        ..ProbeConfig::default()
-    };
-    LiveSource::start(&config).expect("the live source starts")
+    LiveSource::start(&probe_config(names)).expect("the live source starts")
 }
 
 /// A pipe whose read end a child blocks on until the test writes to it.
@@ -70,28 +67,6 @@ impl Drop for Gate {
             libc::close(self.write);
         }
     }
-}
-
-/// Forks a child running `action` (raw syscalls only), which then exits
-/// with the code `action` returns; returns its pid.
-fn spawn(action: impl FnOnce() -> i32) -> libc::pid_t {
-    // SAFETY: the child only runs `action` (raw syscalls on prepared data) and `_exit`.
-    let pid = unsafe { libc::fork() };
-    assert!(pid >= 0, "fork failed");
-    if pid == 0 {
-        let code = action();
-        // SAFETY: leaves the child without running the parent's destructors.
-        unsafe { libc::_exit(code) };
-    }
-    pid
-}
-
-/// Waits for child `pid`; returns its exit code.
-fn reap(pid: libc::pid_t) -> i32 {
-    let mut status = 0;
-    assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
-    assert!(libc::WIFEXITED(status), "child did not exit normally");
-    libc::WEXITSTATUS(status)
 }
 
 fn sockaddr_in(addr: SocketAddr) -> libc::sockaddr_in {
@@ -334,12 +309,7 @@ fn a_new_container_is_described_from_its_runtimes_files() {
         docker: fixtures.clone(),
         ..Default::default()
     };
-    let config = ProbeConfig {
-        syscalls: vec![syscalls::number("getppid").unwrap()],
-        ring_bytes_per_cpu: 1 << 20,
-        ..ProbeConfig::default()
-    };
-    assert_eq!(unsafe { libc::geteuid() }, 0, "live tests need root");
+    let config = probe_config(&["getppid"]);
     let mut live = LiveSource::start_with_runtimes(&config, roots).expect("the live source starts");
     let cgroup = FakeDockerCgroup::new(&full_id);
     let gate = Gate::new();
