@@ -6,9 +6,11 @@ use super::fd::{FdInfo, FdKind};
 use super::netfs::SocketTables;
 use crate::decode::BootClock;
 use std::{
+    collections::HashMap,
     io,
     os::unix::fs::MetadataExt,
     path::{Path, PathBuf},
+    rc::Rc,
     sync::OnceLock,
 };
 
@@ -260,14 +262,37 @@ pub fn classify_fd_link(target: &str) -> (FdKind, String) {
     (kind, name)
 }
 
+/// The socket tables of the network namespaces met during one scan, by the
+/// namespace's inode: every process of a namespace sees the same tables, and
+/// on a busy host they are long, so each is read once per scan rather than
+/// once per process holding a socket. A socket opened in the short time
+/// between the read and a later process's listing keeps no addresses, as it
+/// would had the scan run a moment earlier.
+#[derive(Default)]
+struct NetNamespaces {
+    tables: HashMap<u64, Rc<SocketTables>>,
+}
+
+impl NetNamespaces {
+    /// The socket tables the process in `dir` (`/proc/PID`) sees; read for
+    /// it alone when its namespace cannot be told.
+    fn tables_of(&mut self, dir: &Path) -> Rc<SocketTables> {
+        let read = || Rc::new(SocketTables::read(&dir.join("net")));
+        match std::fs::metadata(dir.join("ns").join("net")) {
+            Ok(ns) => Rc::clone(self.tables.entry(ns.ino()).or_insert_with(read)),
+            Err(_) => read(),
+        }
+    }
+}
+
 /// The open descriptors of the process in `dir` (`/proc/PID`), with their
 /// open flags from `fdinfo`; unreadable entries are skipped.
-fn read_fds(dir: &Path) -> Vec<FdInfo> {
+fn read_fds(dir: &Path, namespaces: &mut NetNamespaces) -> Vec<FdInfo> {
     let Ok(entries) = std::fs::read_dir(dir.join("fd")) else {
         return Vec::new();
     };
-    // Read only for processes that hold sockets, once.
-    let mut sockets: Option<SocketTables> = None;
+    // Only for processes that hold sockets, once.
+    let mut sockets: Option<Rc<SocketTables>> = None;
     let mut fds: Vec<FdInfo> = entries
         .filter_map(Result::ok)
         .filter_map(|entry| {
@@ -281,7 +306,7 @@ fn read_fds(dir: &Path) -> Vec<FdInfo> {
             let mut fd = FdInfo::new(num, kind, name);
             if let Some(inode) = super::netfs::socket_inode(&target) {
                 sockets
-                    .get_or_insert_with(|| SocketTables::read(&dir.join("net")))
+                    .get_or_insert_with(|| namespaces.tables_of(dir))
                     .describe(&mut fd, inode);
             }
             fd.flags = std::fs::read_to_string(dir.join("fdinfo").join(num.to_string()))
@@ -351,10 +376,18 @@ fn start_time_ns(start_ticks: u64) -> Option<u64> {
 /// Reads one process from `proc_root` (normally `/proc`), its open
 /// descriptors included.
 pub fn read_process(proc_root: &Path, pid: u32) -> io::Result<ProcessInfo> {
+    read_with_fds(proc_root, pid, &mut NetNamespaces::default())
+}
+
+fn read_with_fds(
+    proc_root: &Path,
+    pid: u32,
+    namespaces: &mut NetNamespaces,
+) -> io::Result<ProcessInfo> {
     let dir = proc_root.join(pid.to_string());
     let stat = read_stat(&dir)?;
     let exe_path = read_link(&dir, "exe");
-    read(&dir, pid, stat, exe_path, true)
+    read(&dir, pid, stat, exe_path, Some(namespaces))
 }
 
 /// Reads a process that just exec'd `filename`, without its descriptors:
@@ -380,7 +413,7 @@ pub fn read_exec_snapshot(
     if exe_path.is_empty() {
         return Ok(None);
     }
-    read(&dir, pid, stat, exe_path, false).map(Some)
+    read(&dir, pid, stat, exe_path, None).map(Some)
 }
 
 /// Whether a process whose `comm` is `comm` still runs the image `filename`
@@ -411,13 +444,14 @@ fn read_link(dir: &Path, name: &str) -> String {
         .unwrap_or_default()
 }
 
-/// The rest of the process in `dir` whose `stat` and executable were read.
+/// The rest of the process in `dir` whose `stat` and executable were read;
+/// its descriptors only when given the namespaces' socket tables to describe them.
 fn read(
     dir: &Path,
     pid: u32,
     stat: Stat,
     exe_path: String,
-    with_fds: bool,
+    fds_with: Option<&mut NetNamespaces>,
 ) -> io::Result<ProcessInfo> {
     let status = std::fs::read_to_string(dir.join("status"))?;
     let uids = status_ids(&status, "Uid:").ok_or_else(|| invalid(dir, "Uid"))?;
@@ -471,7 +505,7 @@ fn read(
         exe_from_memfd: exe_path.starts_with("/memfd:"),
         exe_upper_layer: None,
         start_ns,
-        fds: if with_fds { read_fds(dir) } else { Vec::new() },
+        fds: fds_with.map_or_else(Vec::new, |namespaces| read_fds(dir, namespaces)),
         pid,
         ppid: stat.ppid,
         sid: stat.sid,
@@ -491,10 +525,11 @@ fn read(
 /// Every process under `proc_root` that could be read; processes that exit
 /// during the scan are skipped.
 pub fn scan(proc_root: &Path) -> io::Result<Vec<ProcessInfo>> {
+    let mut namespaces = NetNamespaces::default();
     let mut processes: Vec<ProcessInfo> = std::fs::read_dir(proc_root)?
         .filter_map(Result::ok)
         .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
-        .filter_map(|pid| read_process(proc_root, pid).ok())
+        .filter_map(|pid| read_with_fds(proc_root, pid, &mut namespaces).ok())
         .collect();
     processes.sort_by_key(|p| p.pid);
     Ok(processes)
@@ -652,9 +687,20 @@ mod tests {
 
     #[test]
     fn a_scan_finds_init_and_this_process() {
+        use std::os::fd::AsRawFd;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
         let all = scan(Path::new("/proc")).unwrap();
         assert!(all.iter().any(|p| p.pid == 1));
-        assert!(all.iter().any(|p| p.pid == std::process::id()));
+        let me = all.iter().find(|p| p.pid == std::process::id()).unwrap();
+        // Its namespace's tables were read once for the scan, by whichever
+        // process came first: this socket is in them all the same.
+        let fd = me
+            .fds
+            .iter()
+            .find(|fd| fd.num == i64::from(listener.as_raw_fd()))
+            .expect("the listener is listed");
+        assert_eq!(fd.name, format!("127.0.0.1:{port}"));
         assert!(read_process(Path::new("/proc"), u32::MAX).is_err());
     }
 }
