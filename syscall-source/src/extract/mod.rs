@@ -22,7 +22,7 @@ mod seam;
 pub use kind::{FieldKind, KINDS, kind_at, kind_of};
 
 use crate::event::{CaptureRecord, EventDetail, SyscallEvent, SyscallExit};
-use crate::params::flags::open;
+use crate::params::{self, flags::open};
 use crate::state::effects::{self, nr};
 use crate::state::{
     Container, ContainerInfo, EventContext, FdInfo, FdKind, FdSlot, Process, SystemState, caps,
@@ -340,7 +340,8 @@ impl<'s> EventView<'s> {
                 if ret >= 0 {
                     Some(V::text("SUCCESS"))
                 } else {
-                    seam::errno_name(ret.checked_neg()?).map(V::Str)
+                    // An errno Linux does not name has no value.
+                    params::error_name(ret).map(V::text)
                 }
             }
             K::EvtRawRes => self.ret().map(V::Int),

@@ -1,5 +1,5 @@
 //! Syscall arguments as rules read them (`evt.arg.*`, `evt.rawarg.*`,
-//! `evt.args`, the errno name of `evt.res`), answered by [`crate::params`]
+//! `evt.args`), answered by [`crate::params`]
 //! with this event's state as its [`ParamContext`].
 
 use super::{EventView, FieldValue};
@@ -47,11 +47,6 @@ pub(crate) fn syscall_raw_arg<'a>(view: &EventView<'a>, key: &str) -> Option<Fie
 pub(crate) fn syscall_args_text(view: &EventView<'_>) -> Option<String> {
     let exit = exit_of(view)?;
     Some(params::args_line(&exit, view))
-}
-
-/// The symbolic name of a positive errno value (`ENOENT`), for `evt.res`.
-pub(crate) fn errno_name(errno: i64) -> Option<Cow<'static, str>> {
-    params::errno_name(errno).map(Cow::Borrowed)
 }
 
 impl ParamContext for EventView<'_> {

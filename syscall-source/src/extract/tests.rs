@@ -1401,6 +1401,12 @@ fn arguments_render_through_params_with_this_events_state() {
             "ENOENT"
         ])
     );
+    // An errno Linux does not name has no evt.res; the number is in evt.rawres.
+    let unnamed = s.syscall(200, nr("open"), -4000, &[0, 0], &[(0, b"/x")]);
+    assert_eq!(
+        s.eval(unnamed, &["evt.res", "evt.rawres", "evt.failed"]),
+        some(&["-", "-4000", "true"])
+    );
     // A descriptor argument shows the file the state tables know it as.
     let opened = s.syscall(200, nr("open"), 5, &[0, 0], &[(0, b"/etc/shadow")]);
     s.feed(opened);

@@ -188,17 +188,6 @@ pub fn error_name(ret: i64) -> Option<&'static str> {
     }
 }
 
-/// `evt.res`: `SUCCESS` for any return ≥ 0 (descriptors and pids
-/// included), the errno name for a failure, or the number itself for an
-/// errno Linux does not name.
-pub fn res_text(ret: i64) -> String {
-    if ret >= 0 {
-        "SUCCESS".to_string()
-    } else {
-        error_name(ret).map_or_else(|| ret.to_string(), str::to_string)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,12 +213,12 @@ mod tests {
 
     #[test]
     fn results() {
-        assert_eq!(res_text(0), "SUCCESS");
-        assert_eq!(res_text(7), "SUCCESS");
-        assert_eq!(res_text(-2), "ENOENT");
-        assert_eq!(res_text(-115), "EINPROGRESS");
-        assert_eq!(res_text(-4000), "-4000");
-        assert_eq!(res_text(i64::MIN), i64::MIN.to_string());
+        assert_eq!(error_name(0), None);
+        assert_eq!(error_name(7), None);
+        assert_eq!(error_name(-2), Some("ENOENT"));
+        assert_eq!(error_name(-115), Some("EINPROGRESS"));
+        assert_eq!(error_name(-4000), None);
+        assert_eq!(error_name(i64::MIN), None);
         assert_eq!(error_name(3), None);
     }
 }

@@ -27,7 +27,7 @@ pub mod sockaddr;
 mod tests;
 
 pub use context::{NoContext, ParamContext, ProcessField, ProcessValue};
-pub use errno::{errno_name, res_text};
+pub use errno::error_name;
 pub use render::ParamText;
 pub use schema::{Param, ParamKind, Source, SyscallSchema};
 pub use sockaddr::{SockAddr, parse_sockaddr};
