@@ -24,7 +24,7 @@ pub mod sockets;
 use crate::{
     CaptureRecord, EventDetail, SyscallEvent,
     probe::{ProbeConfig, ProbeError, ProbeStats, SyscallProbe},
-    state::{Container, UserDb, container_of, procfs},
+    state::{Container, Runtime, UserDb, container_of, procfs},
 };
 use cgroups::CgroupPaths;
 pub use runtimes::RuntimeRoots;
@@ -35,9 +35,9 @@ pub struct LiveSource {
     probe: SyscallProbe,
     proc_root: PathBuf,
     cgroups: CgroupPaths,
-    containers_with_users: HashSet<String>,
     runtime_roots: RuntimeRoots,
-    containers_described: HashSet<String>,
+    /// The containers whose users and runtime description were read.
+    containers_seen: HashSet<String>,
     pending: Vec<CaptureRecord>,
     events: Vec<SyscallEvent>,
     socket_lookups_left: usize,
@@ -71,9 +71,8 @@ impl LiveSource {
             probe,
             cgroups: CgroupPaths::discover(),
             proc_root,
-            containers_with_users: HashSet::new(),
             runtime_roots: roots,
-            containers_described: HashSet::new(),
+            containers_seen: HashSet::new(),
             pending: Vec::new(),
             events: Vec::new(),
             socket_lookups_left: SOCKET_LOOKUPS_PER_BATCH,
@@ -177,31 +176,22 @@ impl LiveSource {
         }
     }
 
-    /// The records about a container not seen before: its users and what
-    /// its runtime says about it.
+    /// The records about a container not seen before: its users (read
+    /// through the process's root) and what its runtime says about it.
     fn first_sight_of(&mut self, pid: u32, container: &Container, out: &mut Vec<CaptureRecord>) {
-        if let Some(users) = self.container_users(pid, &container.id) {
-            out.push(users);
-        }
-        if container.runtime != crate::state::Runtime::Host
-            && self.containers_described.insert(container.id.clone())
-            && let Some(info) = self.runtime_roots.describe(container)
+        // The host (the only container of runtime Host) has its users from
+        // the start-up snapshot and no runtime to ask.
+        if container.runtime == Runtime::Host || !self.containers_seen.insert(container.id.clone())
         {
-            out.push(CaptureRecord::ContainerInfo(info));
-        }
-    }
-
-    /// The users of a container not seen before (read through the process's root).
-    fn container_users(&mut self, pid: u32, container_id: &str) -> Option<CaptureRecord> {
-        if container_id == crate::state::container::HOST
-            || !self.containers_with_users.insert(container_id.to_owned())
-        {
-            return None;
+            return;
         }
         let root = self.proc_root.join(pid.to_string()).join("root");
-        Some(CaptureRecord::Users {
-            container: Some(container_id.to_owned()),
+        out.push(CaptureRecord::Users {
+            container: Some(container.id.clone()),
             db: Box::new(UserDb::load(&root)),
-        })
+        });
+        if let Some(info) = self.runtime_roots.describe(container) {
+            out.push(CaptureRecord::ContainerInfo(info));
+        }
     }
 }
