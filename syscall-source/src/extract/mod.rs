@@ -518,14 +518,9 @@ impl<'s> EventView<'s> {
                 self.user(uid).map(|u| V::text(&u.name))
             }
             K::GroupGid => Some(V::UInt(u64::from(self.process?.info.egid))),
-            K::GroupName => {
-                let container = self.container()?;
-                let group = self
-                    .state
-                    .users_for(container)
-                    .group(self.process?.info.egid)?;
-                Some(V::text(&group.name))
-            }
+            K::GroupName => self
+                .group(self.process?.info.egid)
+                .map(|g| V::text(&g.name)),
             // ---- fd -------------------------------------------------------
             K::FdNum => self.context.fd_num.map(V::Int),
             K::FdType => Some(V::text(self.fd?.kind.type_name())),
@@ -712,6 +707,11 @@ impl<'s> EventView<'s> {
 
     pub(crate) fn user(&self, uid: u32) -> Option<&'s crate::state::User> {
         self.state.users_for(self.container()?).user(uid)
+    }
+
+    /// Group `gid` in the user database of the event's container.
+    pub(crate) fn group(&self, gid: u32) -> Option<&'s crate::state::Group> {
+        self.state.users_for(self.container()?).group(gid)
     }
 
     fn socket(&self) -> Option<&'s crate::state::SocketInfo> {

@@ -6,8 +6,7 @@ use super::{EventView, FieldValue};
 use crate::{
     event::{EventDetail, SyscallExit},
     params::{self, ParamContext, ProcessField, ProcessValue, flags::exe},
-    state::L4Proto,
-    syscalls,
+    state::{FdInfo, L4Proto, effects::nr},
 };
 use std::borrow::Cow;
 
@@ -21,7 +20,7 @@ fn exit_of<'a>(view: &EventView<'a>) -> Option<Cow<'a, SyscallExit>> {
             let mut memory: [Option<Vec<u8>>; 6] = Default::default();
             memory[0] = Some(filename.clone().into_bytes());
             Some(Cow::Owned(SyscallExit {
-                nr: syscalls::number("execve").unwrap_or(59),
+                nr: nr::EXECVE,
                 ret: 0,
                 args: [0; 6],
                 memory,
@@ -49,22 +48,23 @@ pub(crate) fn syscall_args_text(view: &EventView<'_>) -> Option<String> {
     Some(params::args_line(&exit, view))
 }
 
+/// Descriptor `fd` of the event's process, or the event's own descriptor
+/// when the table no longer holds it (one the event closed).
+fn fd_info<'a>(view: &EventView<'a>, fd: i64) -> Option<&'a FdInfo> {
+    view.process()?
+        .fds
+        .get(fd)
+        .or(view.fd().filter(|f| f.num == fd))
+}
+
 impl ParamContext for EventView<'_> {
     fn fd_name(&self, fd: i64) -> Option<Cow<'_, str>> {
-        let info = self
-            .process()?
-            .fds
-            .get(fd)
-            .or(self.fd().filter(|f| f.num == fd))?;
+        let info = fd_info(self, fd)?;
         (!info.name.is_empty()).then_some(Cow::Borrowed(info.name.as_str()))
     }
 
     fn fd_tag(&self, fd: i64) -> Option<Cow<'_, str>> {
-        let info = self
-            .process()?
-            .fds
-            .get(fd)
-            .or(self.fd().filter(|f| f.num == fd))?;
+        let info = fd_info(self, fd)?;
         let proto = match info.socket.as_ref().and_then(|s| s.l4proto) {
             Some(L4Proto::Tcp) => "t",
             Some(L4Proto::Udp) => "u",
@@ -87,11 +87,7 @@ impl ParamContext for EventView<'_> {
     }
 
     fn group_name(&self, gid: u32) -> Option<Cow<'_, str>> {
-        let process = self.process()?;
-        self.state()
-            .users_for(&process.info.container)
-            .group(gid)
-            .map(|g| Cow::Borrowed(g.name.as_str()))
+        self.group(gid).map(|g| Cow::Borrowed(g.name.as_str()))
     }
 
     fn thread_comm(&self, tid: i64) -> Option<Cow<'_, str>> {
@@ -105,11 +101,12 @@ impl ParamContext for EventView<'_> {
         use ProcessField as F;
         use ProcessValue as V;
         let event = self.event();
-        let info = &self.process()?.info;
+        let process = self.process()?;
+        let info = &process.info;
         let num = |n: u64| Some(V::Num(i64::try_from(n).unwrap_or(i64::MAX)));
         match field {
-            F::Exe => info.args.first().cloned().map(V::Text),
-            F::Args => Some(V::List(info.args.iter().skip(1).cloned().collect())),
+            F::Exe => process.exe().map(|exe| V::Text(exe.to_string())),
+            F::Args => Some(V::List(process.args().to_vec())),
             F::Tid => num(u64::from(event.tid)),
             F::Pid => num(u64::from(info.pid)),
             F::Ptid => num(u64::from(info.ppid)),
