@@ -1,7 +1,7 @@
 //! Socket addresses as user space passes them (`struct sockaddr` bytes),
 //! decoded, and printed the way Falco prints them: `ip:port` for IPv4 and
 //! IPv6, the path for Unix sockets (`@name` for abstract ones), and
-//! `family N` for the rest; a connection is `local->remote`.
+//! `family N` for the rest.
 //!
 //! The bytes come from user memory, so any length and content must be
 //! handled: a buffer too short for its family gives `None`.
@@ -103,24 +103,6 @@ impl SockAddr {
             SockAddr::Other { family } => *family,
         }
     }
-
-    /// The port of an IP address.
-    pub fn port(&self) -> Option<u16> {
-        match self {
-            SockAddr::Inet(a) => Some(a.port()),
-            SockAddr::Inet6(a) => Some(a.port()),
-            _ => None,
-        }
-    }
-
-    /// The IP of an IP address.
-    pub fn ip(&self) -> Option<std::net::IpAddr> {
-        match self {
-            SockAddr::Inet(a) => Some((*a.ip()).into()),
-            SockAddr::Inet6(a) => Some((*a.ip()).into()),
-            _ => None,
-        }
-    }
 }
 
 impl fmt::Display for SockAddr {
@@ -132,11 +114,6 @@ impl fmt::Display for SockAddr {
             other => write!(f, "family {}", other.family()),
         }
     }
-}
-
-/// A connection as Falco prints a socket tuple: `local->remote`.
-pub fn tuple_text(local: &SockAddr, remote: &SockAddr) -> String {
-    format!("{local}->{remote}")
 }
 
 #[cfg(test)]
@@ -155,7 +132,6 @@ mod tests {
     fn ipv4() {
         let addr = parse_sockaddr(&inet([10, 0, 0, 7], 2222)).unwrap();
         assert_eq!(addr.to_string(), "10.0.0.7:2222");
-        assert_eq!(addr.port(), Some(2222));
         assert_eq!(addr.family(), AF_INET);
     }
 
@@ -209,12 +185,5 @@ mod tests {
         assert_eq!(parse_sockaddr(&inet([1, 2, 3, 4], 1)[..7]), None);
         assert_eq!(parse_sockaddr(&[10, 0, 0, 80, 0, 0, 0, 0]), None);
         assert_eq!(parse_sockaddr(&[16, 0, 0, 0]), None);
-    }
-
-    #[test]
-    fn tuples() {
-        let l = parse_sockaddr(&inet([127, 0, 0, 1], 40000)).unwrap();
-        let r = parse_sockaddr(&inet([127, 0, 0, 1], 22)).unwrap();
-        assert_eq!(tuple_text(&l, &r), "127.0.0.1:40000->127.0.0.1:22");
     }
 }
