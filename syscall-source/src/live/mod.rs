@@ -140,11 +140,6 @@ impl LiveSource {
         self.probe.stats()
     }
 
-    /// The probe, e.g. to change which syscalls it reports.
-    pub fn probe_mut(&mut self) -> &mut SyscallProbe {
-        &mut self.probe
-    }
-
     fn enrich(&mut self, event: SyscallEvent, out: &mut Vec<CaptureRecord>) {
         if event.cgroup_id != 0
             && let Some(path) = self.cgroups.first_sight(event.cgroup_id)

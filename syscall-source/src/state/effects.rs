@@ -775,9 +775,6 @@ impl Changes {
         let Some(addr) = exit.memory[addr_arg].as_deref().and_then(sockaddr::parse) else {
             return;
         };
-        if connects && exit.ret < 0 && !connect_in_progress(exit) {
-            return;
-        }
         let fd = match process.fds.get_mut(num) {
             Some(fd) => fd,
             None => {

@@ -194,11 +194,6 @@ impl SystemState {
             .unwrap_or(&self.host_users)
     }
 
-    /// The host's users and groups.
-    pub fn host_users(&self) -> &UserDb {
-        &self.host_users
-    }
-
     /// What the runtime said about the container with short id `id`, when
     /// a [`CaptureRecord::ContainerInfo`] described it.
     pub fn container_info(&self, id: &str) -> Option<&ContainerInfo> {
@@ -385,7 +380,6 @@ impl SystemState {
         }
         if !self.processes.contains_key(&pid) {
             let mut info = ProcessInfo::bare(pid, &event.comm);
-            info.start_ns = None;
             info.uid = event.uid;
             info.euid = event.uid;
             info.gid = event.gid;

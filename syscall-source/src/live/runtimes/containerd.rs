@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 pub fn read(root: &Path, full_id: &str) -> Option<ContainerInfo> {
     namespaces(root).into_iter().find_map(|namespace| {
         let spec = std::fs::read_to_string(namespace.join(full_id).join("config.json")).ok()?;
-        parse(full_id, &spec)
+        parse(&spec)
     })
 }
 
@@ -27,10 +27,10 @@ fn namespaces(root: &Path) -> Vec<PathBuf> {
 }
 
 /// Builds the record from a bundle's spec; `None` when it is no JSON object.
-pub fn parse(full_id: &str, spec: &str) -> Option<ContainerInfo> {
+/// The id is left to [`super::RuntimeRoots::describe`].
+pub fn parse(spec: &str) -> Option<ContainerInfo> {
     let spec = oci::parse(spec)?;
     let mut info = ContainerInfo {
-        id: full_id.get(..12).unwrap_or(full_id).to_string(),
         runtime: Some(Runtime::Containerd),
         ..ContainerInfo::default()
     };
@@ -77,6 +77,6 @@ mod tests {
             info.mounts[0].render(),
             "/run/docker.sock:/var/run/docker.sock::true:rprivate"
         );
-        assert_eq!(parse(ID, "not json"), None);
+        assert_eq!(parse("not json"), None);
     }
 }

@@ -14,14 +14,15 @@ pub fn read(root: &Path, full_id: &str) -> Option<ContainerInfo> {
     let dir = root.join("containers").join(full_id);
     let config = std::fs::read_to_string(dir.join("config.v2.json")).ok()?;
     let host_config = std::fs::read_to_string(dir.join("hostconfig.json")).ok();
-    parse(full_id, &config, host_config.as_deref(), root)
+    parse(&config, host_config.as_deref(), root)
 }
 
 /// Builds the record from the two files' texts; `None` when `config.v2.json`
 /// is no JSON object. Keys that are missing or of another type leave their
 /// fields unknown; a malformed `hostconfig.json` only loses what it holds.
+/// The id is left to [`super::RuntimeRoots::describe`], which keys the
+/// record by the container's.
 pub fn parse(
-    full_id: &str,
     config_v2: &str,
     host_config: Option<&str>,
     docker_root: &Path,
@@ -30,7 +31,6 @@ pub fn parse(
     config.as_object()?;
     let text = |value: &Value| value.as_str().filter(|s| !s.is_empty()).map(str::to_string);
     let mut info = ContainerInfo {
-        id: full_id.get(..12).unwrap_or(full_id).to_string(),
         runtime: Some(Runtime::Docker),
         name: config
             .get("Name")
@@ -138,8 +138,7 @@ mod tests {
 
     #[test]
     fn reads_name_image_times_mounts_and_privileges() {
-        let info = parse(ID, CONFIG, Some(HOST_CONFIG), Path::new("/var/lib/docker")).unwrap();
-        assert_eq!(info.id, &ID[..12]);
+        let info = parse(CONFIG, Some(HOST_CONFIG), Path::new("/var/lib/docker")).unwrap();
         assert_eq!(info.runtime, Some(Runtime::Docker));
         assert_eq!(info.name.as_deref(), Some("web"));
         assert_eq!(info.image.as_deref(), Some("nginx:1.25"));
@@ -173,7 +172,7 @@ mod tests {
     #[test]
     fn a_container_not_started_yet_has_its_creation_time() {
         let config = r#"{"Created": "2024-05-01T12:00:00Z", "State": {"StartedAt": "0001-01-01T00:00:00Z"}}"#;
-        let info = parse(ID, config, None, Path::new("/d")).unwrap();
+        let info = parse(config, None, Path::new("/d")).unwrap();
         assert_eq!(info.start_ts, Some(1_714_564_800_000_000_000));
         assert_eq!(info.privileged, None, "no hostconfig.json: unknown");
     }
@@ -181,12 +180,11 @@ mod tests {
     #[test]
     fn malformed_records_never_panic() {
         for config in ["", "{", "[]", "null", "42"] {
-            assert_eq!(parse(ID, config, Some(HOST_CONFIG), Path::new("/d")), None);
+            assert_eq!(parse(config, Some(HOST_CONFIG), Path::new("/d")), None);
         }
         let odd = r#"{"Name": 7, "Image": ["x"], "Config": "none", "State": {"StartedAt": 5},
                       "MountPoints": {"/x": 3, "/y": {"RW": "yes"}}}"#;
-        let info = parse("short", odd, Some("{not json"), Path::new("/d")).unwrap();
-        assert_eq!(info.id, "short");
+        let info = parse(odd, Some("{not json"), Path::new("/d")).unwrap();
         assert_eq!((info.name, info.image, info.image_id), (None, None, None));
         assert_eq!((info.start_ts, info.privileged), (None, None));
         assert_eq!(info.mounts.len(), 1);

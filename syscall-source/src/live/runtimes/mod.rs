@@ -175,6 +175,60 @@ mod tests {
     }
 
     #[test]
+    fn every_runtime_s_record_is_keyed_by_the_container_s_short_id() {
+        let base = std::env::temp_dir().join(format!("lanner-ids-{}", std::process::id()));
+        let id = |digit: char| ID.replace('3', &digit.to_string());
+        let (podman, containerd, runc) = (id('a'), id('b'), id('c'));
+        let write = |path: std::path::PathBuf, text: &str| {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        let spec = r#"{"annotations": {}}"#;
+        write(
+            base.join("storage/overlay-containers")
+                .join(&podman)
+                .join("userdata/config.json"),
+            spec,
+        );
+        write(
+            base.join("tasks/k8s.io")
+                .join(&containerd)
+                .join("config.json"),
+            spec,
+        );
+        let bundle = base.join("bundle");
+        write(bundle.join("config.json"), spec);
+        write(
+            base.join("runc").join(&runc).join("state.json"),
+            &format!(
+                r#"{{"config": {{"labels": ["bundle={}"]}}}}"#,
+                bundle.display()
+            ),
+        );
+        let roots = RuntimeRoots {
+            docker: base.join("docker"),
+            containers_storage: base.join("storage"),
+            containerd_tasks: base.join("tasks"),
+            runc: base.join("runc"),
+        };
+        let described = [
+            format!("0::/machine.slice/libpod-{podman}.scope"),
+            format!("0::/system.slice/cri-containerd-{containerd}.scope"),
+            format!("0::/system.slice/docker-{runc}.scope"),
+        ]
+        .map(|cgroup| roots.describe(&container_of(&cgroup)).map(|i| i.id));
+        std::fs::remove_dir_all(&base).unwrap();
+        assert_eq!(
+            described,
+            [
+                Some(podman[..12].to_string()),
+                Some(containerd[..12].to_string()),
+                Some(runc[..12].to_string())
+            ]
+        );
+    }
+
+    #[test]
     fn configuration_moves_the_roots() {
         let roots = RuntimeRoots::configured(
             Some(r#"{"data-root": "/srv/docker", "log-driver": "json-file"}"#),

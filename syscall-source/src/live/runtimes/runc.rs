@@ -14,10 +14,7 @@ pub fn read(root: &Path, full_id: &str) -> Option<ContainerInfo> {
     let state = std::fs::read_to_string(root.join(full_id).join("state.json")).ok()?;
     let (bundle, created) = parse_state(&state)?;
     let spec = oci::parse(&std::fs::read_to_string(bundle.join("config.json")).ok()?)?;
-    let mut info = ContainerInfo {
-        id: full_id.get(..12).unwrap_or(full_id).to_string(),
-        ..ContainerInfo::default()
-    };
+    let mut info = ContainerInfo::default();
     spec.fill(&mut info);
     info.start_ts = info.start_ts.or(created);
     Some(info)

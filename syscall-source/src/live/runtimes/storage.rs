@@ -41,7 +41,8 @@ fn driver_dirs(root: &Path) -> Vec<PathBuf> {
 
 /// Builds the record from the container's spec and the driver's index;
 /// `None` when neither describes the container. A malformed file only
-/// loses what it would have said.
+/// loses what it would have said. The id is left to
+/// [`super::RuntimeRoots::describe`].
 pub fn parse(full_id: &str, spec: Option<&str>, index: Option<&str>) -> Option<ContainerInfo> {
     let spec = spec.and_then(oci::parse);
     let entry = index.and_then(|text| index_entry(text, full_id));
@@ -54,7 +55,6 @@ pub fn parse(full_id: &str, spec: Option<&str>, index: Option<&str>) -> Option<C
             .any(|k| k.starts_with("io.kubernetes.cri-o."))
     });
     let mut info = ContainerInfo {
-        id: full_id.get(..12).unwrap_or(full_id).to_string(),
         runtime: Some(if by_cri_o {
             Runtime::CriO
         } else {
@@ -144,7 +144,6 @@ mod tests {
     #[test]
     fn podman_containers_from_the_index_and_spec() {
         let info = parse(ID, Some(PODMAN_SPEC), Some(&index())).unwrap();
-        assert_eq!(info.id, &ID[..12]);
         assert_eq!(info.runtime, Some(Runtime::Podman));
         assert_eq!(info.name.as_deref(), Some("db"));
         assert_eq!(info.image.as_deref(), Some("docker.io/library/postgres:16"));
