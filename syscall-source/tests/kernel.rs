@@ -599,19 +599,15 @@ fn counters_cover_every_received_event() {
     });
     let stats = probe.stats().unwrap();
     assert_eq!(stats.per_cpu.len(), probe_rings());
-    assert_eq!(
-        stats.per_cpu.iter().map(|c| c.events).sum::<u64>(),
-        stats.events
-    );
     assert!(
-        stats.events >= events.len() as u64,
+        stats.events() >= events.len() as u64,
         "{} counted, {} received",
-        stats.events,
+        stats.events(),
         events.len()
     );
     assert!(events.iter().filter(|e| e.pid == pid).count() >= 50);
     assert_eq!(stats.decode_errors, 0);
-    assert_eq!(stats.drops, stats.drops_by_kind.total());
+    assert_eq!(stats.drops(), stats.drops_by_kind().total());
 }
 
 #[test]
@@ -700,10 +696,10 @@ fn a_full_ring_counts_drops_by_kind() {
         0
     });
     let stats = probe.stats().unwrap();
-    assert!(stats.drops > 0, "{stats:?}");
-    assert!(stats.drops_by_kind.syscall_exit > 0, "{stats:?}");
-    assert_eq!(stats.drops, stats.drops_by_kind.total());
-    assert!(stats.events >= 500, "{stats:?}");
+    assert!(stats.drops() > 0, "{stats:?}");
+    assert!(stats.drops_by_kind().syscall_exit > 0, "{stats:?}");
+    assert_eq!(stats.drops(), stats.drops_by_kind().total());
+    assert!(stats.events() >= 500, "{stats:?}");
 }
 
 #[test]

@@ -183,21 +183,39 @@ pub struct CpuStats {
     pub truncated: u64,
 }
 
-/// The probe's counters, per CPU and summed, plus the reader's own.
+/// The probe's counters per CPU, plus the reader's own.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ProbeStats {
     /// Counters of each possible CPU, indexed by CPU id.
     pub per_cpu: Vec<CpuStats>,
-    /// Records the probe tried to send, summed over CPUs.
-    pub events: u64,
-    /// Records lost because a ring buffer was full, summed over CPUs.
-    pub drops: u64,
-    /// `drops` by record kind, summed over CPUs.
-    pub drops_by_kind: KindCounts,
-    /// Arguments whose memory was left out, summed over CPUs.
-    pub truncated: u64,
     /// Records received that could not be decoded.
     pub decode_errors: u64,
+}
+
+impl ProbeStats {
+    /// Records the probe tried to send, summed over CPUs.
+    pub fn events(&self) -> u64 {
+        self.per_cpu.iter().map(|cpu| cpu.events).sum()
+    }
+
+    /// Records lost because a ring buffer was full, summed over CPUs.
+    pub fn drops(&self) -> u64 {
+        self.per_cpu.iter().map(|cpu| cpu.drops).sum()
+    }
+
+    /// Drops by record kind, summed over CPUs.
+    pub fn drops_by_kind(&self) -> KindCounts {
+        let mut sum = KindCounts::default();
+        for cpu in &self.per_cpu {
+            sum.add(&cpu.drops_by_kind);
+        }
+        sum
+    }
+
+    /// Arguments whose memory was left out, summed over CPUs.
+    pub fn truncated(&self) -> u64 {
+        self.per_cpu.iter().map(|cpu| cpu.truncated).sum()
+    }
 }
 
 /// The loaded, attached probe. Dropping it detaches every program and frees the rings.
@@ -365,24 +383,19 @@ impl SyscallProbe {
         let counters: PerCpuArray<_, Counters> =
             PerCpuArray::try_from(map).map_err(map_error(COUNTERS_MAP))?;
         let values = counters.get(&0, 0).map_err(map_error(COUNTERS_MAP))?;
-        let mut stats = ProbeStats {
-            decode_errors: self.decode_errors,
-            ..ProbeStats::default()
-        };
-        for cpu in values.iter() {
-            let one = CpuStats {
+        let per_cpu = values
+            .iter()
+            .map(|cpu| CpuStats {
                 events: cpu.events,
                 drops: cpu.drops,
                 drops_by_kind: KindCounts::from_raw(&cpu.drops_by_kind),
                 truncated: cpu.truncated,
-            };
-            stats.events += one.events;
-            stats.drops += one.drops;
-            stats.drops_by_kind.add(&one.drops_by_kind);
-            stats.truncated += one.truncated;
-            stats.per_cpu.push(one);
-        }
-        Ok(stats)
+            })
+            .collect();
+        Ok(ProbeStats {
+            per_cpu,
+            decode_errors: self.decode_errors,
+        })
     }
 }
 

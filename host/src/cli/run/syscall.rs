@@ -207,8 +207,8 @@ impl SyscallRun {
             .collect();
         eprintln!(
             "lanner: syscall source: {} events, {} dropped, {} undecodable ({}); {} socket lookups skipped under load",
-            stats.events,
-            stats.drops,
+            stats.events(),
+            stats.drops(),
             stats.decode_errors,
             per_cpu.join("; "),
             live.socket_lookups_skipped()

@@ -29,7 +29,7 @@ impl DropMonitor {
     /// The alert to raise for `stats` at `now_ns`, if events were dropped
     /// since the last alert and the interval has passed.
     pub fn check(&mut self, stats: &ProbeStats, now_ns: u64, hostname: &str) -> Option<Alert> {
-        let drops = stats.drops.saturating_sub(self.reported.drops);
+        let drops = stats.drops().saturating_sub(self.reported.drops());
         if drops == 0 {
             return None;
         }
@@ -38,7 +38,7 @@ impl DropMonitor {
         {
             return None;
         }
-        let events = stats.events.saturating_sub(self.reported.events);
+        let events = stats.events().saturating_sub(self.reported.events());
         let per_cpu: Vec<String> = stats
             .per_cpu
             .iter()
@@ -89,8 +89,6 @@ mod tests {
             })
             .collect();
         ProbeStats {
-            events: per_cpu.iter().map(|c| c.events).sum(),
-            drops: per_cpu.iter().map(|c| c.drops).sum(),
             per_cpu,
             ..ProbeStats::default()
         }
