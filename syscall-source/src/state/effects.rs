@@ -14,10 +14,7 @@ use crate::params::flags::{
     at::AT_FDCWD,
     clone::{KERNEL_CLONE_NEWPID, KERNEL_CLONE_THREAD},
     fcntl::{F_DUPFD, F_DUPFD_CLOEXEC},
-    open::{
-        KERNEL_O_ACCMODE, KERNEL_O_CLOEXEC, KERNEL_O_CREAT, KERNEL_O_DIRECTORY, KERNEL_O_TRUNC,
-        KERNEL_O_WRONLY,
-    },
+    open::{KERNEL_O_CLOEXEC, KERNEL_O_CREAT, KERNEL_O_DIRECTORY, KERNEL_O_TRUNC, KERNEL_O_WRONLY},
     socket::{AF_INET, AF_INET6, AF_NETLINK, AF_UNIX},
 };
 use crate::params::render::capabilities;
@@ -177,16 +174,6 @@ pub fn open_flags_and_mode(exit: &SyscallExit) -> Option<(u64, u64)> {
         }
         _ => None,
     }
-}
-
-/// Access mode bits of open flags: reading (`O_RDONLY` or `O_RDWR`).
-pub fn opens_for_read(flags: u64) -> bool {
-    matches!(flags & KERNEL_O_ACCMODE, 0 | 2)
-}
-
-/// Access mode bits of open flags: writing (`O_WRONLY` or `O_RDWR`).
-pub fn opens_for_write(flags: u64) -> bool {
-    matches!(flags & KERNEL_O_ACCMODE, 1 | 2)
 }
 
 /// The directory a `*at` path argument is relative to: the working
