@@ -202,6 +202,8 @@ fn a_bearer_token_is_required_when_configured() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(response.headers()["www-authenticate"], "Bearer");
+    // Its body was never read, so the connection is not offered for reuse.
+    assert_eq!(response.headers()["connection"], "close");
 
     let response = agent
         .post(&webhook.url)

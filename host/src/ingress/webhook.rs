@@ -102,6 +102,17 @@ fn count(counter: &AtomicU64) {
 
 type Reply = Response<Full<Bytes>>;
 
+/// Marks a reply sent while the request's body is left (partly) unread: the
+/// connection cannot carry another request after it, so say so, or a client
+/// that reuses it (kube-apiserver's pool) sends its next batch into a socket
+/// about to be closed.
+fn unread(mut response: Reply) -> Reply {
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
 fn reply(status: StatusCode, message: impl Into<String>) -> Reply {
     let body = serde_json::json!({ "status": status.as_u16(), "message": message.into() });
     let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
@@ -233,10 +244,10 @@ async fn verdict(
 ) -> Reply {
     if request.uri().path() != settings.path {
         count(&stats.not_found);
-        return reply(
+        return unread(reply(
             StatusCode::NOT_FOUND,
             format!("no endpoint here; post audit events to {}", settings.path),
-        );
+        ));
     }
     if let Some(token) = &settings.token
         && !authorized(&request, token)
@@ -246,7 +257,7 @@ async fn verdict(
         response
             .headers_mut()
             .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        return response;
+        return unread(response);
     }
     if request.method() != Method::POST {
         count(&stats.bad_method);
@@ -254,14 +265,14 @@ async fn verdict(
         response
             .headers_mut()
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
-        return response;
+        return unread(response);
     }
     if !is_json(&request) {
         count(&stats.bad_content_type);
-        return reply(
+        return unread(reply(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "the body must be JSON (Content-Type: application/json)",
-        );
+        ));
     }
     let too_large = || {
         count(&stats.too_large);
@@ -276,12 +287,12 @@ async fn verdict(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|length| length > settings.max_body_bytes) {
-        return too_large();
+        return unread(too_large());
     }
     let limit = usize::try_from(settings.max_body_bytes).unwrap_or(usize::MAX);
     let body = match Limited::new(request.into_body(), limit).collect().await {
         Ok(collected) => collected.to_bytes(),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => return too_large(),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => return unread(too_large()),
         Err(e) => {
             count(&stats.malformed);
             return reply(StatusCode::BAD_REQUEST, format!("reading the body: {e}"));
