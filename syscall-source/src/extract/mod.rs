@@ -130,6 +130,11 @@ impl<'s> EventView<'s> {
         }
     }
 
+    /// The event's type, as `evt.type` names it.
+    pub fn evt_type(&self) -> &'static str {
+        self.evt_type
+    }
+
     /// The event.
     pub fn event(&self) -> &'s SyscallEvent {
         self.event

@@ -80,18 +80,11 @@ impl<'r> Evaluator<'r> {
 
     /// Applies one record to the state and evaluates it when it is an event rules see.
     fn handle(&mut self, record: &CaptureRecord) {
-        let event = match record {
-            CaptureRecord::Event(event) => event.evt_type().map(|t| (t, event.ts_ns)),
-            _ => None,
-        };
         let Some(view) = self.state.apply(record) else {
             return;
         };
-        let Some((evt_type, ts_ns)) = event else {
-            return;
-        };
         self.context.number += 1;
-        let view = SyscallView::new(view, evt_type, ts_ns, &self.types);
+        let view = SyscallView::new(view, &self.types);
         self.ruleset.process(
             self.source,
             &view,

@@ -40,16 +40,14 @@ impl EventTypes {
 pub struct SyscallView<'a> {
     view: EventView<'a>,
     type_index: Option<usize>,
-    ts_ns: u64,
 }
 
 impl<'a> SyscallView<'a> {
-    /// Wraps a state view of an event of type `evt_type` at `ts_ns`.
-    pub fn new(view: EventView<'a>, evt_type: &str, ts_ns: u64, types: &EventTypes) -> Self {
+    /// Wraps a state view, looking its event type up in `types`.
+    pub fn new(view: EventView<'a>, types: &EventTypes) -> Self {
         Self {
+            type_index: types.get(view.evt_type()),
             view,
-            type_index: types.get(evt_type),
-            ts_ns,
         }
     }
 }
@@ -60,7 +58,7 @@ impl Event for SyscallView<'_> {
     }
 
     fn timestamp_ns(&self) -> u64 {
-        self.ts_ns
+        self.view.event().ts_ns
     }
 
     fn extract(&self, request: &FieldRequest<'_>) -> Option<Value<'_>> {
