@@ -40,7 +40,7 @@ impl Runtime {
 }
 
 /// A process's container.
-#[derive(Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Container {
     /// The short id (12 hex digits), or `host`.
     pub id: String,
@@ -48,23 +48,6 @@ pub struct Container {
     pub full_id: String,
     /// The runtime whose layout matched.
     pub runtime: Runtime,
-}
-
-impl Clone for Container {
-    fn clone(&self) -> Self {
-        Self {
-            id: self.id.clone(),
-            full_id: self.full_id.clone(),
-            runtime: self.runtime,
-        }
-    }
-
-    /// Reuses the strings' buffers (the table updates a process's container in place).
-    fn clone_from(&mut self, source: &Self) {
-        self.id.clone_from(&source.id);
-        self.full_id.clone_from(&source.full_id);
-        self.runtime = source.runtime;
-    }
 }
 
 impl Container {

@@ -430,7 +430,7 @@ impl SystemState {
         if let Some(container) = self.cgroups.get(&event.cgroup_id)
             && process.info.container != *container
         {
-            process.info.container.clone_from(container);
+            process.info.container = container.clone();
         }
     }
 
