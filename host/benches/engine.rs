@@ -501,7 +501,7 @@ struct Engine {
 impl Engine {
     fn load() -> Self {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../shared/compat/rules/falco_rules.yaml");
+            .join("../tests/fixtures/compat-rules/falco_rules.yaml");
         let text = std::fs::read_to_string(&path)
             .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
         let files = [RulesSource {

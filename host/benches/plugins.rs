@@ -59,7 +59,7 @@ const SWEEP_ROUNDS: usize = 3;
 fn main() {
     let rules_path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/compat/rules/k8s_audit_rules.yaml"
+        "/../tests/fixtures/compat-rules/k8s_audit_rules.yaml"
     );
     let rules_text = std::fs::read_to_string(rules_path).unwrap_or_else(|e| {
         panic!("the k8s audit rules are required at {rules_path}: {e}");

@@ -27,7 +27,7 @@ use std::{
 
 const RULES: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/compat/rules/falco_rules.yaml"
+    "/../tests/fixtures/compat-rules/falco_rules.yaml"
 );
 
 /// A rule that needs one syscall nothing in the workloads makes: what the

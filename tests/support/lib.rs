@@ -48,15 +48,17 @@ pub fn plugin_wasm(crate_name: &str) -> PathBuf {
     file
 }
 
-/// `file` from Falco's rule files in the compat corpus, which is checked out
-/// next to the repo (`../shared/compat/rules/`); a missing file is a loud failure.
+/// `file` from Falco's rule files, pinned and verified by `cargo xtask
+/// bootstrap` into `tests/fixtures/compat-rules/`; a missing file is a loud
+/// failure that says how to get it.
 pub fn compat_rules(file: &str) -> PathBuf {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/compat/rules")
+        .join("fixtures/compat-rules")
         .join(file);
     assert!(
         path.is_file(),
-        "{} is missing: the Falco compat corpus (../shared/compat) must be checked out next to the repo",
+        "{} is missing: run `cargo xtask bootstrap` (it provides Falco's pinned rule files, \
+         from $LANNER_COMPAT_RULES, ../shared/compat/rules or a download)",
         path.display()
     );
     path

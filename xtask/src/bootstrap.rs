@@ -11,6 +11,9 @@ use std::{fs, path::PathBuf, process::Command, time::Instant};
 /// Runs every step; each one checks before it installs.
 pub fn run() -> Result<()> {
     let started = Instant::now();
+    // First, because it is the step a fresh clone is most likely to lack and
+    // it takes no time: stop before minutes of toolchain installs.
+    crate::compat::provide(&crate::workspace::root())?;
     stable_components()?;
     wasm_target()?;
     nightly()?;

@@ -8,6 +8,7 @@
 
 mod bootstrap;
 mod cmd;
+mod compat;
 mod workspace;
 
 use anyhow::{Result, bail};

@@ -4,9 +4,17 @@ use crate::cmd;
 use anyhow::{Context, Result, bail};
 use std::{
     io::{BufRead, BufReader},
+    path::{Path, PathBuf},
     process::{Command, Stdio},
     time::Duration,
 };
+
+/// The workspace's root directory (xtask lives one level below it).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
 
 /// Plugin crates compiled to wasm32-wasip2 components (the SDK is a library, not a plugin).
 const PLUGIN_PACKAGES: &[&str] = &[
@@ -14,6 +22,7 @@ const PLUGIN_PACKAGES: &[&str] = &[
     "lanner-plugin-k8saudit",
     "lanner-plugin-json",
     "lanner-plugin-hostile",
+    "lanner-plugin-hostile-net",
     "lanner-plugin-future-contract",
 ];
 

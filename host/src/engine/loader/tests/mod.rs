@@ -65,12 +65,13 @@ pub(super) fn only(
     d
 }
 
-/// `shared/compat/rules/`, found relative to the crate; fails loudly if missing.
+/// Falco's pinned rule files, which `cargo xtask bootstrap` provides in
+/// `tests/fixtures/compat-rules/`; fails loudly if missing.
 pub(super) fn rules_dir() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/compat/rules");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/compat-rules");
     assert!(
         dir.is_dir(),
-        "reference rules not found at {} (expected shared/ beside the repository)",
+        "reference rules not found at {}: run `cargo xtask bootstrap`",
         dir.display()
     );
     dir
