@@ -14,6 +14,7 @@ pub mod params;
 pub mod probe;
 pub mod state;
 pub mod syscalls;
+pub mod untrusted;
 
 pub use event::{CaptureRecord, EventDetail, SyscallEvent, SyscallExit};
 pub use probe::{ProbeConfig, ProbeError, ProbeStats, SyscallProbe};

@@ -1,62 +1,208 @@
 //! Cgroup (v2) ids to paths. The probe stamps each event with its thread's
-//! cgroup id, which is the inode number of the cgroup's directory in the
-//! cgroup v2 file system; the path is what names a container.
+//! cgroup id, which is the id of the cgroup's directory in the cgroup v2
+//! file system (kernfs); the path is what names a container.
+//!
+//! Anyone allowed to make cgroups (every container runtime, every systemd
+//! user session) can make new ids forever, so the lookup must cost the
+//! event thread the same whatever the number of cgroups, and what is
+//! remembered must stay bounded:
+//! - the id is also the cgroup's kernfs file handle, so
+//!   `open_by_handle_at` on the v2 mount opens the cgroup's directory
+//!   directly, and its `/proc/self/fd` link names the path: two syscalls,
+//!   no walk;
+//! - where that is refused (an old kernel, no `CAP_DAC_READ_SEARCH`), the
+//!   id is [`Lookup::NeedsWalk`]: the caller walks the hierarchy
+//!   ([`walk_for`]) beside the event thread, never on it;
+//! - the ids announced are a [`SeenSet`] of [`ANNOUNCED_CAPACITY`]: when it
+//!   fills, the cgroups removed meanwhile are pruned first, then the oldest.
 
+use super::seen::SeenSet;
 use std::{
-    collections::{HashMap, HashSet},
-    os::unix::fs::MetadataExt,
+    ffi::CString,
+    io,
+    os::{
+        fd::{AsRawFd, FromRawFd, OwnedFd},
+        unix::{ffi::OsStrExt, fs::MetadataExt},
+    },
     path::{Path, PathBuf},
 };
 
-/// Paths of the cgroup ids seen so far, found by walking the v2 hierarchy.
+/// How many cgroup ids are remembered as announced. A host with more live
+/// cgroups than this re-announces some (one cheap record each).
+pub const ANNOUNCED_CAPACITY: usize = 8192;
+
+/// How many directories one fallback walk visits at most.
+const WALK_LIMIT: usize = 1 << 20;
+
+/// `FILEID_KERNFS`: the file handle type of kernfs (cgroupfs) nodes.
+const FILEID_KERNFS: libc::c_int = 0xfe;
+
+/// A kernfs file handle: `struct file_handle` with its 8 bytes of id.
+#[repr(C)]
+struct KernfsHandle {
+    handle_bytes: libc::c_uint,
+    handle_type: libc::c_int,
+    id: [u8; 8],
+}
+
+/// What looking a cgroup id up gave.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Lookup {
+    /// The cgroup's path below the v2 root (`/` for the root itself).
+    Path(String),
+    /// No such cgroup any more (removed before it was looked up).
+    Gone,
+    /// Handles are unsupported here: walk the hierarchy at `root`, off the
+    /// event thread, with [`walk_for`].
+    NeedsWalk(PathBuf),
+}
+
+/// The v2 mount, and the cgroup ids announced so far.
 pub struct CgroupPaths {
     root: Option<PathBuf>,
-    paths: HashMap<u64, String>,
-    announced: HashSet<u64>,
+    /// The v2 mount's root directory, when cgroups open by handle there.
+    handles: Option<OwnedFd>,
+    announced: SeenSet<u64>,
 }
 
 impl CgroupPaths {
     /// Finds the cgroup v2 mount (`/sys/fs/cgroup`, or `/sys/fs/cgroup/unified`
-    /// on hybrid hosts) from this process's mount table.
+    /// on hybrid hosts) from this process's mount table, and whether its
+    /// cgroups can be opened by id.
     pub fn discover() -> Self {
         let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+        Self::at(cgroup2_mount(&mounts))
+    }
+
+    fn at(root: Option<PathBuf>) -> Self {
+        let handles = root.as_deref().and_then(|root| {
+            let dir = open_dir(root).ok()?;
+            // The root's own id must open to the root: proof the kernel
+            // takes kernfs handles here.
+            let id = std::fs::metadata(root).ok()?.ino();
+            let path = path_by_handle(&dir, root, id).ok()?;
+            (path == "/").then_some(dir)
+        });
+        if root.is_some() && handles.is_none() {
+            tracing::warn!(
+                "cgroups cannot be opened by id here: unknown ones are found by walking"
+            );
+        }
         Self {
-            root: cgroup2_mount(&mounts),
-            paths: HashMap::new(),
-            announced: HashSet::new(),
+            root,
+            handles,
+            announced: SeenSet::new(ANNOUNCED_CAPACITY),
         }
     }
 
-    /// The path of `id` below the v2 root, the first time `id` is asked for
-    /// (later calls return `None`, as do ids that cannot be found).
-    pub fn first_sight(&mut self, id: u64) -> Option<String> {
-        if !self.announced.insert(id) {
+    /// How `id` is to be named, the first time it is asked for (`None` for
+    /// ids already announced, and where no v2 hierarchy is mounted).
+    pub fn first_sight(&mut self, id: u64) -> Option<Lookup> {
+        if self.announced.contains(&id) {
             return None;
         }
-        let root = self.root.as_deref()?;
-        if !self.paths.contains_key(&id) {
-            // Walking is the only way from an id to a path; do it once per
-            // unknown id and remember every directory met on the way.
-            walk(root, root, &mut self.paths);
+        let root = self.root.clone()?;
+        if self.announced.is_full() {
+            self.prune();
         }
-        self.paths.get(&id).cloned()
+        self.announced.insert(id);
+        let Some(dir) = &self.handles else {
+            return Some(Lookup::NeedsWalk(root));
+        };
+        Some(match path_by_handle(dir, &root, id) {
+            Ok(path) => Lookup::Path(path),
+            Err(_) => Lookup::Gone,
+        })
+    }
+
+    /// How many ids are remembered (bounded by [`ANNOUNCED_CAPACITY`]).
+    pub fn remembered(&self) -> usize {
+        self.announced.len()
+    }
+
+    /// Makes room: forgets the cgroups that no longer exist, then, if that
+    /// freed less than a quarter, the oldest. Runs once per quarter of the
+    /// capacity at most, so its cost per new id is constant.
+    fn prune(&mut self) {
+        if let (Some(dir), Some(root)) = (&self.handles, &self.root) {
+            self.announced
+                .retain(|id| path_by_handle(dir, root, *id).is_ok());
+        }
+        self.announced.shrink_to(ANNOUNCED_CAPACITY / 4 * 3);
     }
 }
 
-fn walk(root: &Path, dir: &Path, known: &mut HashMap<u64, String>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
+fn open_dir(path: &Path) -> io::Result<OwnedFd> {
+    let name = CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+    // SAFETY: `name` is NUL-terminated and lives across the call.
+    let fd = unsafe {
+        libc::open(
+            name.as_ptr(),
+            libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC,
+        )
     };
-    if let Ok(meta) = std::fs::metadata(dir) {
-        let relative = dir.strip_prefix(root).unwrap_or(dir);
-        let path = format!("/{}", relative.display());
-        known.entry(meta.ino()).or_insert(path);
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
     }
-    for entry in entries.flatten() {
-        if entry.file_type().is_ok_and(|t| t.is_dir()) {
-            walk(root, &entry.path(), known);
+    // SAFETY: a fresh descriptor that nothing else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// The path below `root` (the v2 mount, whose directory `dir` is) of the
+/// cgroup whose id is `id`, by opening it by handle.
+fn path_by_handle(dir: &OwnedFd, root: &Path, id: u64) -> io::Result<String> {
+    let mut handle = KernfsHandle {
+        handle_bytes: 8,
+        handle_type: FILEID_KERNFS,
+        id: id.to_ne_bytes(),
+    };
+    // SAFETY: `handle` is a file_handle with `handle_bytes` bytes after
+    // its header; it lives across the call.
+    let fd = unsafe {
+        libc::open_by_handle_at(
+            dir.as_raw_fd(),
+            (&raw mut handle).cast(),
+            libc::O_PATH | libc::O_CLOEXEC,
+        )
+    };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: a fresh descriptor that nothing else owns.
+    let node = unsafe { OwnedFd::from_raw_fd(fd) };
+    let full = std::fs::read_link(format!("/proc/self/fd/{}", node.as_raw_fd()))?;
+    let relative = full
+        .strip_prefix(root)
+        .map_err(|_| io::Error::other("outside the cgroup mount"))?;
+    Ok(format!("/{}", relative.display()))
+}
+
+/// The path of cgroup `id` below the v2 mount `root`, by walking the
+/// hierarchy (at most [`WALK_LIMIT`] directories): the fallback where
+/// handles are refused, to be run beside the event thread.
+pub fn walk_for(root: &Path, id: u64) -> Option<String> {
+    let mut stack = vec![root.to_path_buf()];
+    let mut visited = 0;
+    while let Some(dir) = stack.pop() {
+        visited += 1;
+        if visited > WALK_LIMIT {
+            return None;
+        }
+        if std::fs::symlink_metadata(&dir).is_ok_and(|m| m.ino() == id) {
+            let relative = dir.strip_prefix(root).ok()?;
+            return Some(format!("/{}", relative.display()));
+        }
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                stack.push(entry.path());
+            }
         }
     }
+    None
 }
 
 /// The mount point of the cgroup2 file system in a `mountinfo` text.
@@ -89,11 +235,12 @@ mod tests {
     }
 
     #[test]
-    fn resolves_this_process_cgroup_once() {
+    fn resolves_this_process_cgroup_once_by_handle_and_by_walk() {
         let mut paths = CgroupPaths::discover();
         let Some(root) = paths.root.clone() else {
             panic!("no cgroup2 mount on this machine");
         };
+        assert!(paths.handles.is_some(), "this kernel opens cgroups by id");
         let own = std::fs::read_to_string("/proc/self/cgroup").unwrap();
         let v2 = own
             .lines()
@@ -102,8 +249,19 @@ mod tests {
             .to_owned();
         let dir = root.join(v2.trim_start_matches('/'));
         let id = std::fs::metadata(&dir).unwrap().ino();
-        assert_eq!(paths.first_sight(id), Some(v2));
+        assert_eq!(paths.first_sight(id), Some(Lookup::Path(v2.clone())));
         assert_eq!(paths.first_sight(id), None, "announced once");
-        assert_eq!(paths.first_sight(u64::MAX), None);
+        assert_eq!(paths.first_sight(u64::MAX), Some(Lookup::Gone));
+        assert_eq!(walk_for(&root, id), Some(v2));
+        assert_eq!(walk_for(&root, u64::MAX), None);
+    }
+
+    #[test]
+    fn without_handles_unknown_ids_are_left_to_a_walk() {
+        let mut paths = CgroupPaths::discover();
+        paths.handles = None;
+        let root = paths.root.clone().unwrap();
+        assert_eq!(paths.first_sight(7), Some(Lookup::NeedsWalk(root)));
+        assert_eq!(paths.first_sight(7), None);
     }
 }

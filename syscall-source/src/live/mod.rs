@@ -16,28 +16,71 @@
 //!
 //! The probe is attached before `/proc` is read, so no process can start in
 //! between unseen.
+//!
+//! What a container controls (its files, its runtime's record of it) is
+//! read on a worker thread ([`enricher`]) through the bounded reader
+//! ([`crate::untrusted`]); the thread that drains the rings waits for it
+//! only [`ENRICH_WAIT_PER_BATCH`] per batch, and a container's records that
+//! come later follow in a later batch. Cgroup ids are named by handle, in
+//! constant time, and what is remembered of cgroups and containers is
+//! bounded ([`cgroups`], [`seen`]).
 
-mod cgroups;
+pub mod cgroups;
+pub mod enricher;
 pub mod runtimes;
+pub mod seen;
 pub mod sockets;
 
 use crate::{
     CaptureRecord, EventDetail, SyscallEvent,
     probe::{ProbeConfig, ProbeError, ProbeStats, SyscallProbe},
     state::{Container, Runtime, UserDb, container_of, procfs},
+    untrusted::Dir,
 };
-use cgroups::CgroupPaths;
+use cgroups::{CgroupPaths, Lookup};
+use enricher::{Done, Enricher, Job};
 pub use runtimes::RuntimeRoots;
-use std::{collections::HashSet, path::PathBuf, time::Duration};
+use seen::SeenSet;
+use std::{
+    path::PathBuf,
+    time::{Duration, Instant},
+};
+
+/// The longest the event thread waits, per batch, for container records
+/// from the enrichment thread, so that they usually precede the container's
+/// first event; past it, events go on and the records follow later.
+pub const ENRICH_WAIT_PER_BATCH: Duration = Duration::from_millis(100);
+
+/// The longest the start-up snapshot waits for the containers it found to
+/// be described (the probe's rings hold the events meanwhile).
+const ENRICH_WAIT_AT_START: Duration = Duration::from_secs(2);
+
+/// The longest [`LiveSource::finish`] waits for records still being made.
+const ENRICH_WAIT_AT_FINISH: Duration = Duration::from_secs(1);
+
+/// How many containers are remembered as described; one forgotten and seen
+/// again is described again.
+pub const CONTAINERS_CAPACITY: usize = 4096;
+
+/// How much the live stream remembers (each bounded by a capacity).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Remembered {
+    /// Cgroup ids announced ([`cgroups::ANNOUNCED_CAPACITY`] at most).
+    pub cgroups: usize,
+    /// Containers described ([`CONTAINERS_CAPACITY`] at most).
+    pub containers: usize,
+}
 
 /// The probe plus the enrichment that turns its events into capture records.
 pub struct LiveSource {
     probe: SyscallProbe,
     proc_root: PathBuf,
     cgroups: CgroupPaths,
-    runtime_roots: RuntimeRoots,
-    /// The containers whose users and runtime description were read.
-    containers_seen: HashSet<String>,
+    enricher: Enricher,
+    /// When the current batch stops waiting for the enrichment thread.
+    batch_deadline: Option<Instant>,
+    /// The containers whose users and runtime description were asked for.
+    containers_seen: SeenSet<String>,
     pending: Vec<CaptureRecord>,
     events: Vec<SyscallEvent>,
     socket_lookups_left: usize,
@@ -71,8 +114,9 @@ impl LiveSource {
             probe,
             cgroups: CgroupPaths::discover(),
             proc_root,
-            runtime_roots: roots,
-            containers_seen: HashSet::new(),
+            enricher: Enricher::start(roots),
+            batch_deadline: Some(Instant::now() + ENRICH_WAIT_AT_START),
+            containers_seen: SeenSet::new(CONTAINERS_CAPACITY),
             pending: Vec::new(),
             events: Vec::new(),
             socket_lookups_left: SOCKET_LOOKUPS_PER_BATCH,
@@ -82,10 +126,17 @@ impl LiveSource {
             container: None,
             db: Box::new(UserDb::load(std::path::Path::new("/"))),
         }];
-        for process in procfs::scan(&source.proc_root).unwrap_or_default() {
-            source.first_sight_of(process.pid, &process.container, &mut snapshot);
-            snapshot.push(CaptureRecord::Process(Box::new(process)));
+        let processes = procfs::scan(&source.proc_root).unwrap_or_default();
+        // Queue every container first, then wait for them together.
+        for process in &processes {
+            source.first_sight_of(process.pid, &process.container, false, &mut snapshot);
         }
+        source.wait_for(source.enricher.last_queued(), &mut snapshot);
+        snapshot.extend(
+            processes
+                .into_iter()
+                .map(|process| CaptureRecord::Process(Box::new(process))),
+        );
         source.pending = snapshot;
         Ok(source)
     }
@@ -97,6 +148,7 @@ impl LiveSource {
         out: &mut Vec<CaptureRecord>,
     ) -> Result<(), ProbeError> {
         out.append(&mut self.pending);
+        self.take_ready(out);
         self.events.clear();
         let wait = if out.is_empty() {
             timeout
@@ -115,6 +167,8 @@ impl LiveSource {
         self.events.clear();
         self.probe.finish(&mut self.events);
         self.enrich_events(out);
+        self.batch_deadline = Some(Instant::now() + ENRICH_WAIT_AT_FINISH);
+        self.wait_for(self.enricher.last_queued(), out);
     }
 
     /// Turns the events just read into records, a new batch's budget of
@@ -122,6 +176,7 @@ impl LiveSource {
     fn enrich_events(&mut self, out: &mut Vec<CaptureRecord>) {
         let mut events = std::mem::take(&mut self.events);
         self.socket_lookups_left = SOCKET_LOOKUPS_PER_BATCH;
+        self.batch_deadline = None;
         for event in events.drain(..) {
             self.enrich(event, out);
         }
@@ -135,6 +190,20 @@ impl LiveSource {
         self.socket_lookups_skipped
     }
 
+    /// Enrichment jobs (a container's description, a cgroup walk) dropped
+    /// because the enrichment thread's queue was full.
+    pub fn enrichment_dropped(&self) -> u64 {
+        self.enricher.dropped()
+    }
+
+    /// How much is remembered of cgroups and containers.
+    pub fn remembered(&self) -> Remembered {
+        Remembered {
+            cgroups: self.cgroups.remembered(),
+            containers: self.containers_seen.len(),
+        }
+    }
+
     /// The probe's counters.
     pub fn stats(&self) -> Result<ProbeStats, ProbeError> {
         self.probe.stats()
@@ -142,14 +211,22 @@ impl LiveSource {
 
     fn enrich(&mut self, event: SyscallEvent, out: &mut Vec<CaptureRecord>) {
         if event.cgroup_id != 0
-            && let Some(path) = self.cgroups.first_sight(event.cgroup_id)
+            && let Some(lookup) = self.cgroups.first_sight(event.cgroup_id)
         {
-            let container = container_of(&path);
-            out.push(CaptureRecord::Cgroup {
-                id: event.cgroup_id,
-                path,
-            });
-            self.first_sight_of(event.pid, &container, out);
+            match lookup {
+                Lookup::Path(path) => self.announce_cgroup(event.cgroup_id, path, event.pid, out),
+                Lookup::Gone => {}
+                Lookup::NeedsWalk(root) => {
+                    let job = Job::Cgroup {
+                        id: event.cgroup_id,
+                        pid: event.pid,
+                        root,
+                    };
+                    if let Some(seq) = self.enricher.submit(job) {
+                        self.wait_for(seq, out);
+                    }
+                }
+            }
         }
         if let Some(lookup) = sockets::lookup(&event) {
             if self.socket_lookups_left == 0 {
@@ -171,22 +248,81 @@ impl LiveSource {
         }
     }
 
-    /// The records about a container not seen before: its users (read
-    /// through the process's root) and what its runtime says about it.
-    fn first_sight_of(&mut self, pid: u32, container: &Container, out: &mut Vec<CaptureRecord>) {
+    /// The record naming cgroup `id`, then the container's if new.
+    fn announce_cgroup(&mut self, id: u64, path: String, pid: u32, out: &mut Vec<CaptureRecord>) {
+        let container = container_of(&path);
+        out.push(CaptureRecord::Cgroup { id, path });
+        self.first_sight_of(pid, &container, true, out);
+    }
+
+    /// Asks the enrichment thread about a container not seen before: its
+    /// users (read through the process's root) and what its runtime says
+    /// about it; waits for the answer within the batch's budget if `wait`.
+    fn first_sight_of(
+        &mut self,
+        pid: u32,
+        container: &Container,
+        wait: bool,
+        out: &mut Vec<CaptureRecord>,
+    ) {
         // The host (the only container of runtime Host) has its users from
         // the start-up snapshot and no runtime to ask.
         if container.runtime == Runtime::Host || !self.containers_seen.insert(container.id.clone())
         {
             return;
         }
-        let root = self.proc_root.join(pid.to_string()).join("root");
-        out.push(CaptureRecord::Users {
-            container: Some(container.id.clone()),
-            db: Box::new(UserDb::load(&root)),
-        });
-        if let Some(info) = self.runtime_roots.describe(container) {
-            out.push(CaptureRecord::ContainerInfo(info));
+        // Opened here, while the process runs: an O_PATH open of the
+        // process's root, which reads nothing in it.
+        let root = Dir::open(&self.proc_root.join(pid.to_string()).join("root")).ok();
+        let job = Job::Container {
+            container: container.clone(),
+            root,
+        };
+        if let Some(seq) = self.enricher.submit(job)
+            && wait
+        {
+            self.wait_for(seq, out);
+        }
+    }
+
+    /// Waits for job `seq` until the batch's deadline, emitting whatever
+    /// the enrichment thread answers meanwhile.
+    fn wait_for(&mut self, seq: u64, out: &mut Vec<CaptureRecord>) {
+        let deadline = *self
+            .batch_deadline
+            .get_or_insert_with(|| Instant::now() + ENRICH_WAIT_PER_BATCH);
+        let mut answers = Vec::new();
+        self.enricher
+            .wait_for(seq, deadline, |done| answers.push(done));
+        for done in answers {
+            self.emit(done, out);
+        }
+    }
+
+    /// Emits the answers that came in since the last batch.
+    fn take_ready(&mut self, out: &mut Vec<CaptureRecord>) {
+        let mut answers = Vec::new();
+        self.enricher.ready(|done| answers.push(done));
+        for done in answers {
+            self.emit(done, out);
+        }
+    }
+
+    /// Emits one answer of the enrichment thread; a walked cgroup's
+    /// container is asked about without waiting (this runs inside a wait).
+    fn emit(&mut self, done: Done, out: &mut Vec<CaptureRecord>) {
+        match done {
+            Done::Records(records) => out.extend(records),
+            Done::Cgroup {
+                id,
+                pid,
+                path: Some(path),
+            } => {
+                let container = container_of(&path);
+                out.push(CaptureRecord::Cgroup { id, path });
+                self.first_sight_of(pid, &container, false, out);
+            }
+            Done::Cgroup { path: None, .. } => {}
         }
     }
 }

@@ -4,6 +4,7 @@
 //! that inode has.
 
 use super::fd::{Endpoint, FdInfo, FdKind, L4Proto, SocketInfo};
+use crate::untrusted::{Dir, read_text};
 use std::{
     collections::{HashMap, HashSet},
     net::{IpAddr, Ipv4Addr, Ipv6Addr},
@@ -24,6 +25,18 @@ struct IpSocket {
     state: u8,
 }
 
+/// The most one socket table (`/proc/PID/net/tcp` and the like) may hold:
+/// about 150 bytes a socket, so some 400,000 sockets.
+const NET_TABLE_CAP: usize = 64 << 20;
+
+/// One socket table under `dir` (`/proc/PID/net`), through the bounded
+/// reader; `None` when missing or refused.
+fn net_table(dir: &Dir, name: &str) -> Option<String> {
+    read_text(dir, Path::new(name), NET_TABLE_CAP)
+        .inspect_err(|err| tracing::debug!("socket table not read: {err}"))
+        .ok()
+}
+
 /// The sockets of one network namespace, by inode.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SocketTables {
@@ -33,9 +46,15 @@ pub struct SocketTables {
 }
 
 impl SocketTables {
-    /// Reads the tables under `net_dir` (`/proc/PID/net`); missing files add nothing.
+    /// Reads the tables under `net_dir` (`/proc/PID/net`); missing or
+    /// refused files add nothing.
     pub fn read(net_dir: &Path) -> Self {
-        let read = |name: &str| std::fs::read_to_string(net_dir.join(name)).unwrap_or_default();
+        let dir = Dir::open(net_dir).ok();
+        let read = |name: &str| {
+            dir.as_ref()
+                .and_then(|dir| net_table(dir, name))
+                .unwrap_or_default()
+        };
         let mut tables = Self::default();
         for (name, l4proto) in [
             ("tcp", L4Proto::Tcp),
@@ -159,8 +178,9 @@ pub const TCP_ONLY: &[IpTable] = &[("tcp", L4Proto::Tcp), ("tcp6", L4Proto::Tcp)
 /// has it, since on a busy host each table is long. `None` when no table
 /// has it (a Unix socket, or one closed meanwhile).
 pub fn find_ip_socket(net_dir: &Path, inode: u64, tables: &[IpTable]) -> Option<IpSocketEnds> {
+    let dir = Dir::open(net_dir).ok()?;
     tables.iter().find_map(|(name, l4proto)| {
-        let text = std::fs::read_to_string(net_dir.join(name)).ok()?;
+        let text = net_table(&dir, name)?;
         find_in_ip_table(&text, *l4proto, inode)
     })
 }

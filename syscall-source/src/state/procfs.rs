@@ -5,6 +5,7 @@ use super::container::{Container, container_of};
 use super::fd::{FdInfo, FdKind};
 use super::netfs::SocketTables;
 use crate::decode::BootClock;
+use crate::untrusted::{Dir, UntrustedReadError, read_bounded};
 use std::{
     collections::HashMap,
     io,
@@ -285,9 +286,36 @@ impl NetNamespaces {
     }
 }
 
+/// The most one small `/proc/PID` file (`stat`, `status`, `cgroup`,
+/// `loginuid`, `fdinfo/N`) may hold: each is a few hundred bytes, `cgroup`
+/// a few KiB on a host with many v1 hierarchies.
+const PROC_FILE_CAP: usize = 1 << 16;
+
+/// The most `cmdline` or `environ` may hold: what a process may pass to
+/// exec is bounded by its stack limit (a quarter of it, 2 MiB by default);
+/// past the cap a process keeps neither rather than a cut list.
+const PROC_ARGS_CAP: usize = 16 << 20;
+
+/// The text of `rel` under a process's `/proc/PID` directory, through the
+/// bounded reader: the process can shape what its own entries say (and
+/// `cmdline`/`environ` sizes), never what is read outside them.
+fn proc_text(proc: &Dir, rel: &str, cap: usize) -> io::Result<String> {
+    let bytes = proc_bytes(proc, rel, cap)?;
+    String::from_utf8(bytes)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, rel.to_string()))
+}
+
+/// [`proc_text`]'s bytes.
+fn proc_bytes(proc: &Dir, rel: &str, cap: usize) -> io::Result<Vec<u8>> {
+    read_bounded(proc, Path::new(rel), cap).map_err(|err| match err {
+        UntrustedReadError::Open { source, .. } | UntrustedReadError::Read { source, .. } => source,
+        other => io::Error::other(other),
+    })
+}
+
 /// The open descriptors of the process in `dir` (`/proc/PID`), with their
 /// open flags from `fdinfo`; unreadable entries are skipped.
-fn read_fds(dir: &Path, namespaces: &mut NetNamespaces) -> Vec<FdInfo> {
+fn read_fds(dir: &Path, proc: &Dir, namespaces: &mut NetNamespaces) -> Vec<FdInfo> {
     let Ok(entries) = std::fs::read_dir(dir.join("fd")) else {
         return Vec::new();
     };
@@ -309,7 +337,7 @@ fn read_fds(dir: &Path, namespaces: &mut NetNamespaces) -> Vec<FdInfo> {
                     .get_or_insert_with(|| namespaces.tables_of(dir))
                     .describe(&mut fd, inode);
             }
-            fd.flags = std::fs::read_to_string(dir.join("fdinfo").join(num.to_string()))
+            fd.flags = proc_text(proc, &format!("fdinfo/{num}"), PROC_FILE_CAP)
                 .ok()
                 .and_then(|info| {
                     let line = info.lines().find(|l| l.starts_with("flags:"))?;
@@ -326,7 +354,7 @@ fn read_fds(dir: &Path, namespaces: &mut NetNamespaces) -> Vec<FdInfo> {
 
 /// The threads of the process in `dir`, with their ids in the process's
 /// pid namespace (read per thread only when that namespace is not the host's).
-fn read_threads(dir: &Path, pid: u32, vpid: Option<u32>) -> Vec<ThreadIds> {
+fn read_threads(dir: &Path, proc: &Dir, pid: u32, vpid: Option<u32>) -> Vec<ThreadIds> {
     let nested = vpid.is_some_and(|v| v != pid);
     let mut threads: Vec<ThreadIds> = std::fs::read_dir(dir.join("task"))
         .map(|entries| {
@@ -335,7 +363,7 @@ fn read_threads(dir: &Path, pid: u32, vpid: Option<u32>) -> Vec<ThreadIds> {
                 .filter_map(|entry| {
                     let tid: u32 = entry.file_name().to_str()?.parse().ok()?;
                     let vtid = if nested {
-                        std::fs::read_to_string(entry.path().join("status"))
+                        proc_text(proc, &format!("task/{tid}/status"), PROC_FILE_CAP)
                             .ok()
                             .and_then(|s| status_ns_id(&s, "NSpid:"))?
                     } else {
@@ -385,9 +413,10 @@ fn read_with_fds(
     namespaces: &mut NetNamespaces,
 ) -> io::Result<ProcessInfo> {
     let dir = proc_root.join(pid.to_string());
-    let stat = read_stat(&dir)?;
+    let proc = open_proc_dir(&dir)?;
+    let stat = read_stat(&dir, &proc)?;
     let exe_path = read_link(&dir, "exe");
-    read(&dir, pid, stat, exe_path, Some(namespaces))
+    read(&dir, &proc, pid, stat, exe_path, Some(namespaces))
 }
 
 /// Reads a process that just exec'd `filename`, without its descriptors:
@@ -405,7 +434,8 @@ pub fn read_exec_snapshot(
     filename: &str,
 ) -> io::Result<Option<ProcessInfo>> {
     let dir = proc_root.join(pid.to_string());
-    let stat = read_stat(&dir)?;
+    let proc = open_proc_dir(&dir)?;
+    let stat = read_stat(&dir, &proc)?;
     if !runs_image(&stat.comm, filename) {
         return Ok(None);
     }
@@ -413,7 +443,7 @@ pub fn read_exec_snapshot(
     if exe_path.is_empty() {
         return Ok(None);
     }
-    read(&dir, pid, stat, exe_path, None).map(Some)
+    read(&dir, &proc, pid, stat, exe_path, None).map(Some)
 }
 
 /// Whether a process whose `comm` is `comm` still runs the image `filename`
@@ -432,9 +462,18 @@ fn invalid(dir: &Path, what: &str) -> io::Error {
     )
 }
 
+/// A handle on the process directory `dir` (`/proc/PID`): every entry read
+/// through it is the same process's, even if the pid is reused meanwhile.
+fn open_proc_dir(dir: &Path) -> io::Result<Dir> {
+    Dir::open(dir).map_err(|err| match err {
+        UntrustedReadError::Open { source, .. } => source,
+        other => io::Error::other(other),
+    })
+}
+
 /// `stat` of the process in `dir` (`/proc/PID`).
-fn read_stat(dir: &Path) -> io::Result<Stat> {
-    parse_stat(&std::fs::read_to_string(dir.join("stat"))?).ok_or_else(|| invalid(dir, "stat"))
+fn read_stat(dir: &Path, proc: &Dir) -> io::Result<Stat> {
+    parse_stat(&proc_text(proc, "stat", PROC_FILE_CAP)?).ok_or_else(|| invalid(dir, "stat"))
 }
 
 /// The target of link `name` in `dir`, empty when unreadable.
@@ -448,28 +487,29 @@ fn read_link(dir: &Path, name: &str) -> String {
 /// its descriptors only when given the namespaces' socket tables to describe them.
 fn read(
     dir: &Path,
+    proc: &Dir,
     pid: u32,
     stat: Stat,
     exe_path: String,
     fds_with: Option<&mut NetNamespaces>,
 ) -> io::Result<ProcessInfo> {
-    let status = std::fs::read_to_string(dir.join("status"))?;
+    let status = proc_text(proc, "status", PROC_FILE_CAP)?;
     let uids = status_ids(&status, "Uid:").ok_or_else(|| invalid(dir, "Uid"))?;
     let gids = status_ids(&status, "Gid:").ok_or_else(|| invalid(dir, "Gid"))?;
-    let args = std::fs::read(dir.join("cmdline"))
+    let args = proc_bytes(proc, "cmdline", PROC_ARGS_CAP)
         .unwrap_or_default()
         .split(|&b| b == 0)
         .filter(|arg| !arg.is_empty())
         .map(|arg| String::from_utf8_lossy(arg).into_owned())
         .collect();
-    let loginuid = std::fs::read_to_string(dir.join("loginuid"))
+    let loginuid = proc_text(proc, "loginuid", PROC_FILE_CAP)
         .ok()
         .and_then(|t| t.trim().parse().ok())
         .unwrap_or(u32::MAX);
-    let cgroups = std::fs::read_to_string(dir.join("cgroup")).unwrap_or_default();
+    let cgroups = proc_text(proc, "cgroup", PROC_FILE_CAP).unwrap_or_default();
     let vpid = status_ns_id(&status, "NStgid:");
     let exe_meta = std::fs::metadata(dir.join("exe")).ok();
-    let env = std::fs::read(dir.join("environ"))
+    let env = proc_bytes(proc, "environ", PROC_ARGS_CAP)
         .unwrap_or_default()
         .split(|&b| b == 0)
         .filter(|entry| !entry.is_empty())
@@ -488,7 +528,7 @@ fn read(
         vpid,
         vpgid: status_ns_id(&status, "NSpgid:"),
         egid: gids[1],
-        threads: read_threads(dir, pid, vpid),
+        threads: read_threads(dir, proc, pid, vpid),
         cap_effective: cap_effective.unwrap_or(0),
         cap_permitted: status_caps(&status, "CapPrm:").unwrap_or(0),
         cap_inheritable: status_caps(&status, "CapInh:").unwrap_or(0),
@@ -505,7 +545,7 @@ fn read(
         exe_from_memfd: exe_path.starts_with("/memfd:"),
         exe_upper_layer: None,
         start_ns,
-        fds: fds_with.map_or_else(Vec::new, |namespaces| read_fds(dir, namespaces)),
+        fds: fds_with.map_or_else(Vec::new, |namespaces| read_fds(dir, proc, namespaces)),
         pid,
         ppid: stat.ppid,
         sid: stat.sid,

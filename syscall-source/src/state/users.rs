@@ -2,7 +2,13 @@
 //! container's own (`/proc/PID/root/etc/...`), since a uid means a different
 //! user inside each container.
 
+use crate::untrusted::{Dir, read_text};
 use std::{collections::HashMap, path::Path};
+
+/// The most a `passwd` or `group` file may hold: far above any real one
+/// (a million-user directory is better served by NSS than by these files),
+/// far below what would hurt to hold once per container.
+pub const USER_FILE_CAP: usize = 16 << 20;
 
 /// One `passwd` entry.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -35,9 +41,23 @@ pub struct UserDb {
 
 impl UserDb {
     /// Reads `<root>/etc/passwd` and `<root>/etc/group`; a missing or
-    /// unreadable file just contributes no entries.
+    /// unreadable root or file just contributes no entries.
     pub fn load(root: &Path) -> Self {
-        let read = |file: &str| std::fs::read_to_string(root.join(file)).unwrap_or_default();
+        Dir::open(root)
+            .map(|root| Self::load_in(&root))
+            .unwrap_or_default()
+    }
+
+    /// Reads `etc/passwd` and `etc/group` under `root` (a container's root:
+    /// whoever runs in it controls them), through the bounded reader: never
+    /// out of the root, never a FIFO, device or symlink, at most
+    /// [`USER_FILE_CAP`] bytes. A file refused contributes no entries.
+    pub fn load_in(root: &Dir) -> Self {
+        let read = |file: &str| {
+            read_text(root, Path::new(file), USER_FILE_CAP)
+                .inspect_err(|err| tracing::debug!("user names not read: {err}"))
+                .unwrap_or_default()
+        };
         Self::parse(&read("etc/passwd"), &read("etc/group"))
     }
 

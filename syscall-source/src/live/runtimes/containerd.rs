@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 /// namespace (`k8s.io` first); `None` when no bundle has it.
 pub fn read(root: &Path, full_id: &str) -> Option<ContainerInfo> {
     namespaces(root).into_iter().find_map(|namespace| {
-        let spec = std::fs::read_to_string(namespace.join(full_id).join("config.json")).ok()?;
+        let spec = super::read_state(&namespace, &Path::new(full_id).join("config.json"))?;
         parse(&spec)
     })
 }

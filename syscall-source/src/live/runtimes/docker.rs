@@ -11,9 +11,9 @@ use std::path::Path;
 /// Reads container `full_id` under Docker's data root `root`
 /// (`/var/lib/docker`); `None` when Docker has no readable record of it.
 pub fn read(root: &Path, full_id: &str) -> Option<ContainerInfo> {
-    let dir = root.join("containers").join(full_id);
-    let config = std::fs::read_to_string(dir.join("config.v2.json")).ok()?;
-    let host_config = std::fs::read_to_string(dir.join("hostconfig.json")).ok();
+    let dir = Path::new("containers").join(full_id);
+    let config = super::read_state(root, &dir.join("config.v2.json"))?;
+    let host_config = super::read_state(root, &dir.join("hostconfig.json"));
     parse(&config, host_config.as_deref(), root)
 }
 

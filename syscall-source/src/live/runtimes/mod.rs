@@ -15,7 +15,26 @@ pub mod storage;
 pub mod timestamp;
 
 use crate::state::{Container, ContainerInfo, Runtime};
-use std::path::PathBuf;
+use crate::untrusted::{Dir, read_text};
+use std::path::{Path, PathBuf};
+
+/// The most one runtime state file may hold: a containers/storage index
+/// lists every container of the host, still far below this.
+pub const STATE_FILE_CAP: usize = 32 << 20;
+
+/// The text of the state file `rel` under a runtime's directory `root`,
+/// through the bounded reader (containers influence what is in these
+/// directories, and a runtime's root may be moved anywhere): nothing outside
+/// `root`, only a regular file, at most [`STATE_FILE_CAP`] bytes. `None`
+/// when refused or missing.
+fn read_state(root: &Path, rel: &Path) -> Option<String> {
+    let dir = Dir::open(root).ok()?;
+    read_text(&dir, rel, STATE_FILE_CAP)
+        .inspect_err(|err| {
+            tracing::debug!("runtime state under {} not read: {err}", root.display())
+        })
+        .ok()
+}
 
 /// Where each runtime keeps its state; tests point these at fixtures.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,7 +65,11 @@ impl RuntimeRoots {
     /// Docker's `data-root` in `/etc/docker/daemon.json`, containers/storage's
     /// `graphroot` in `/etc/containers/storage.conf`.
     pub fn discover() -> Self {
-        let read = |path: &str| std::fs::read_to_string(path).ok();
+        // Host configuration, but read bounded all the same.
+        let read = |path: &str| {
+            let path = Path::new(path);
+            read_state(path.parent()?, Path::new(path.file_name()?))
+        };
         Self::configured(
             read("/etc/docker/daemon.json").as_deref(),
             read("/etc/containers/storage.conf").as_deref(),

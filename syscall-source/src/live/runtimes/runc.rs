@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 /// Reads container `full_id` under runc's state root `root` (`/run/runc`);
 /// `None` when runc has no state for it or its bundle is unreadable.
 pub fn read(root: &Path, full_id: &str) -> Option<ContainerInfo> {
-    let state = std::fs::read_to_string(root.join(full_id).join("state.json")).ok()?;
+    let state = super::read_state(root, &Path::new(full_id).join("state.json"))?;
     let (bundle, created) = parse_state(&state)?;
-    let spec = oci::parse(&std::fs::read_to_string(bundle.join("config.json")).ok()?)?;
+    let spec = oci::parse(&super::read_state(&bundle, Path::new("config.json"))?)?;
     let mut info = ContainerInfo::default();
     spec.fill(&mut info);
     info.start_ts = info.start_ts.or(created);

@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 /// driver directory knows it.
 pub fn read(root: &Path, full_id: &str) -> Option<ContainerInfo> {
     driver_dirs(root).into_iter().find_map(|dir| {
-        let spec = std::fs::read_to_string(dir.join(full_id).join("userdata/config.json")).ok();
-        let index = std::fs::read_to_string(dir.join("containers.json")).ok();
+        let spec = super::read_state(&dir, &Path::new(full_id).join("userdata/config.json"));
+        let index = super::read_state(&dir, Path::new("containers.json"));
         parse(full_id, spec.as_deref(), index.as_deref())
     })
 }
