@@ -15,18 +15,68 @@ use lanner_syscall_source::{
 };
 use std::{
     ffi::CString,
+    ops::{Deref, DerefMut},
+    sync::{
+        RwLock, RwLockReadGuard, RwLockWriteGuard,
+        atomic::{AtomicU64, Ordering},
+    },
     time::{Duration, Instant},
 };
 
+/// Serialises the tests that flood the kernel with events against every
+/// other test of this binary: each test loads its own probe, and a storm's
+/// records would fill the other probes' rings too, dropping the one event a
+/// quiet test waits for. Quiet tests share it; storms take it alone.
+static STORMS: RwLock<()> = RwLock::new(());
+
+/// A loaded probe, holding this test's turn on [`STORMS`] for as long as it lives.
+struct TestProbe {
+    probe: SyscallProbe,
+    _turn: Turn,
+}
+
+enum Turn {
+    Shared(#[allow(dead_code)] RwLockReadGuard<'static, ()>),
+    Alone(#[allow(dead_code)] RwLockWriteGuard<'static, ()>),
+}
+
+impl Deref for TestProbe {
+    type Target = SyscallProbe;
+    fn deref(&self) -> &SyscallProbe {
+        &self.probe
+    }
+}
+
+impl DerefMut for TestProbe {
+    fn deref_mut(&mut self) -> &mut SyscallProbe {
+        &mut self.probe
+    }
+}
+
 /// Loads the probe with exits of `names` reported and small rings (tests run in parallel).
-fn load_probe(names: &[&str]) -> SyscallProbe {
-    load_probe_with_rings(names, 1 << 20)
+fn load_probe(names: &[&str]) -> TestProbe {
+    load_probe_with_rings(names, 4 << 20)
 }
 
 /// Loads the probe with exits of `names` reported and rings of `ring_bytes` per CPU.
-fn load_probe_with_rings(names: &[&str], ring_bytes: u32) -> SyscallProbe {
+fn load_probe_with_rings(names: &[&str], ring_bytes: u32) -> TestProbe {
+    // A test that panicked while holding its turn poisons the lock; the
+    // lock guards no data, so the others go on.
+    let turn = Turn::Shared(STORMS.read().unwrap_or_else(|e| e.into_inner()));
+    load(names, ring_bytes, turn)
+}
+
+/// Loads the probe for a test that floods the kernel, once no other test runs.
+fn load_probe_alone(names: &[&str], ring_bytes: u32) -> TestProbe {
+    let turn = Turn::Alone(STORMS.write().unwrap_or_else(|e| e.into_inner()));
+    load(names, ring_bytes, turn)
+}
+
+fn load(names: &[&str], ring_bytes: u32, turn: Turn) -> TestProbe {
     require_root();
-    SyscallProbe::load(&probe_config(names, ring_bytes)).expect("the probe loads and attaches")
+    let probe =
+        SyscallProbe::load(&probe_config(names, ring_bytes)).expect("the probe loads and attaches");
+    TestProbe { probe, _turn: turn }
 }
 
 /// Runs `action` in a forked child, which exits with the code `action`
@@ -36,7 +86,7 @@ fn in_child(action: impl FnOnce() -> i32) -> (u32, i32) {
     (pid as u32, reap(pid))
 }
 
-/// Polls until `wanted` matches an event or 10 s pass; returns every event
+/// Polls until `wanted` matches an event (or [`GIVE_UP`] passes: a failure); returns every event
 /// seen so far (in order) and the index of the match.
 fn wait_for(
     probe: &mut SyscallProbe,
@@ -48,13 +98,19 @@ fn wait_for(
     (events, at)
 }
 
-/// Polls until `done` holds for the events seen so far, or 10 s pass; returns them in order.
+/// Polls until `done` holds for the events seen so far (or [`GIVE_UP`]
+/// passes: a failure); returns them in order.
+/// How long a test waits for an event before failing. Tests wait on the
+/// event itself; this only ends a test whose event will never come, so it is
+/// far longer than any loaded machine needs.
+const GIVE_UP: Duration = Duration::from_secs(60);
+
 fn collect_until(
     probe: &mut SyscallProbe,
     what: &str,
     done: impl Fn(&[SyscallEvent]) -> bool,
 ) -> Vec<SyscallEvent> {
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let deadline = Instant::now() + GIVE_UP;
     let mut events = Vec::new();
     while Instant::now() < deadline {
         probe.poll(Duration::from_millis(100), &mut events).unwrap();
@@ -62,7 +118,12 @@ fn collect_until(
             return events;
         }
     }
-    panic!("no {what} within 10 s");
+    let stats = probe.stats().expect("the probe's counters");
+    panic!(
+        "no {what} within {GIVE_UP:?} ({} events, {} dropped by the probe)",
+        events.len(),
+        stats.drops()
+    );
 }
 
 /// The syscall exit of `name` made by `pid`, waiting for it.
@@ -326,34 +387,35 @@ fn an_exec_on_a_new_terminal_reports_that_terminal() {
 
 #[test]
 fn a_poll_returns_a_bounded_batch_while_the_rings_never_empty() {
-    let mut probe = load_probe(&["openat", "close"]);
-    let storm = OpenStorm::start(None);
+    // Rings big enough to hold the whole backlog below.
+    let mut probe = load_probe_alone(&["openat", "close"], 64 << 20);
+    // A backlog of at least three polls' worth of records in CPU 0's ring,
+    // made before anything is read: the storm counts its own iterations, so
+    // how fast this machine runs it does not matter.
+    let storm = OpenStorm::start(Some(0));
+    storm.wait_for_iterations(2 * RECORDS_PER_RING_PER_POLL as u64);
+    drop(storm);
     let cap = RECORDS_PER_RING_PER_POLL * probe_rings();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let mut full_batches = 0;
     let mut events = Vec::new();
-    while full_batches < 3 && Instant::now() < deadline {
+    for poll in 0..3 {
         events.clear();
         let n = probe.poll(Duration::from_millis(5), &mut events).unwrap();
-        assert!(n <= cap, "one poll returned {n} events (cap {cap})");
-        if n >= RECORDS_PER_RING_PER_POLL {
-            full_batches += 1;
-        }
+        assert!(n <= cap, "poll {poll} returned {n} events (cap {cap})");
+        assert!(
+            n >= RECORDS_PER_RING_PER_POLL,
+            "poll {poll} returned {n} events although CPU 0's ring held at least {} more",
+            RECORDS_PER_RING_PER_POLL * (3 - poll)
+        );
     }
-    drop(storm);
-    assert_eq!(
-        full_batches, 3,
-        "the open/close storm never filled a ring faster than it was read"
-    );
 }
 
 #[test]
 fn a_fork_on_a_flooded_cpu_still_precedes_the_childs_exec_on_another() {
     // Room for a backlog of several polls' worth of records on CPU 0.
-    let mut probe = load_probe_with_rings(&["openat", "close"], 32 << 20);
+    let mut probe = load_probe_alone(&["openat", "close"], 32 << 20);
     let storm = OpenStorm::start(Some(0));
     // Let a backlog build up in CPU 0's ring (unread, but far from full).
-    std::thread::sleep(Duration::from_millis(60));
+    storm.wait_for_iterations(10_000);
     let program = CString::new("/bin/true").unwrap();
     let argv = [program.as_ptr(), std::ptr::null()];
     let envp = [std::ptr::null::<libc::c_char>()];
@@ -411,29 +473,62 @@ fn a_fork_on_a_flooded_cpu_still_precedes_the_childs_exec_on_another() {
 }
 
 /// A child process opening and closing a file as fast as it can (on one
-/// CPU when asked), until dropped.
-struct OpenStorm(libc::pid_t);
+/// CPU when asked), counting its iterations where the test can read them,
+/// until dropped.
+struct OpenStorm {
+    pid: libc::pid_t,
+    iterations: &'static AtomicU64,
+}
 
 impl OpenStorm {
     fn start(cpu: Option<usize>) -> Self {
         let path = CString::new("/etc/hostname").unwrap();
-        // SAFETY: the child only makes raw syscalls until it is killed.
+        // SAFETY: a fresh anonymous mapping, shared with the child across the
+        // fork, sized and aligned for one AtomicU64; it is never unmapped, so
+        // the 'static reference stays valid (one page per storm, test only).
+        let iterations = unsafe {
+            let page = libc::mmap(
+                std::ptr::null_mut(),
+                4096,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            );
+            assert_ne!(page, libc::MAP_FAILED, "mmap failed");
+            &*(page as *const AtomicU64)
+        };
+        // SAFETY: the child only makes raw syscalls and atomic adds until it is killed.
         let pid = unsafe { libc::fork() };
         assert!(pid >= 0, "fork failed");
         if pid == 0 {
             unsafe {
                 // Ends itself should the test die before killing it.
-                libc::alarm(30);
+                libc::alarm(120);
                 if let Some(cpu) = cpu {
                     pin_to_cpu(cpu);
                 }
                 loop {
                     let fd = libc::openat(libc::AT_FDCWD, path.as_ptr(), libc::O_RDONLY);
                     libc::close(fd);
+                    iterations.fetch_add(1, Ordering::Relaxed);
                 }
             }
         }
-        Self(pid)
+        Self { pid, iterations }
+    }
+
+    /// Waits until the storm has opened and closed the file `n` times.
+    fn wait_for_iterations(&self, n: u64) {
+        let deadline = Instant::now() + GIVE_UP;
+        while self.iterations.load(Ordering::Relaxed) < n {
+            assert!(
+                Instant::now() < deadline,
+                "the storm made only {} of {n} iterations",
+                self.iterations.load(Ordering::Relaxed)
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
     }
 }
 
@@ -441,8 +536,8 @@ impl Drop for OpenStorm {
     fn drop(&mut self) {
         // SAFETY: kills and reaps our own child.
         unsafe {
-            libc::kill(self.0, libc::SIGKILL);
-            libc::waitpid(self.0, std::ptr::null_mut(), 0);
+            libc::kill(self.pid, libc::SIGKILL);
+            libc::waitpid(self.pid, std::ptr::null_mut(), 0);
         }
     }
 }
