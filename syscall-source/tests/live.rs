@@ -320,20 +320,30 @@ fn a_new_container_is_described_from_its_runtimes_files() {
     });
     cgroup.adopt(child);
     gate.open();
-    let found = records_until(&mut live, "the child's getppid", |r| {
+    let (mut records, at) = records_until(&mut live, "the child's getppid", |r| {
         is_syscall(r, child, "getppid")
     });
+    // The description is read beside the event thread: it normally comes
+    // before the event, but may follow it on a loaded machine.
+    let is_info = |r: &CaptureRecord| matches!(r, CaptureRecord::ContainerInfo(_));
+    if !records.iter().any(is_info) {
+        let (later, _) = records_until(&mut live, "the container's description", is_info);
+        records.extend(later);
+    }
     assert_eq!(reap(child), 0);
     drop(cgroup);
     std::fs::remove_dir_all(&fixtures).unwrap();
-    let (records, at) = found;
-    let info = records[..at]
+    let info = records
         .iter()
         .find_map(|r| match r {
-            CaptureRecord::ContainerInfo(info) => Some(info),
+            CaptureRecord::ContainerInfo(info) => Some(info.clone()),
             _ => None,
         })
-        .expect("a ContainerInfo record before the event");
+        .expect("a ContainerInfo record");
+    // Replay everything, then the event again: the state has the container
+    // however the records were ordered.
+    records.push(records[at].clone());
+    let at = records.len() - 1;
     assert_eq!(info.id, &full_id[..12]);
     assert_eq!(info.name.as_deref(), Some("web"));
     assert_eq!(info.privileged, Some(true));
@@ -374,5 +384,153 @@ fn a_new_container_is_described_from_its_runtimes_files() {
             Some("Bool(true)".to_string()),
             text("/host/proc"),
         ]
+    );
+}
+
+/// The cgroup v2 mount point.
+fn cgroup2_root() -> std::path::PathBuf {
+    let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
+    mountinfo
+        .lines()
+        .find_map(|line| {
+            let (before, after) = line.split_once(" - ")?;
+            (after.split_whitespace().next()? == "cgroup2").then(|| {
+                before
+                    .split_whitespace()
+                    .nth(4)
+                    .map(std::path::PathBuf::from)
+            })?
+        })
+        .expect("a cgroup2 mount")
+}
+
+/// How many cgroups the churn tests make and remove.
+const CHURN: usize = 10_000;
+
+#[test]
+fn ten_thousand_cgroups_are_named_by_id_and_forgotten_within_capacity() {
+    use lanner_syscall_source::live::cgroups::{ANNOUNCED_CAPACITY, CgroupPaths, Lookup};
+    use std::os::unix::fs::MetadataExt;
+    require_root();
+    let root = cgroup2_root();
+    let parent = root.join(format!("lanner-names-{}", std::process::id()));
+    std::fs::create_dir_all(&parent).unwrap();
+    let mut paths = CgroupPaths::discover();
+    let mut first_removed = None;
+    for i in 0..CHURN {
+        let dir = parent.join(format!("c{i}"));
+        std::fs::create_dir(&dir).unwrap();
+        let id = std::fs::metadata(&dir).unwrap().ino();
+        let lookup = paths.first_sight(id);
+        std::fs::remove_dir(&dir).unwrap();
+        let expected = format!("/{}", dir.strip_prefix(&root).unwrap().display());
+        assert_eq!(lookup, Some(Lookup::Path(expected)), "cgroup {i}");
+        assert!(
+            paths.remembered() <= ANNOUNCED_CAPACITY,
+            "{} ids remembered after {i} cgroups",
+            paths.remembered()
+        );
+        first_removed.get_or_insert(id);
+    }
+    std::fs::remove_dir(&parent).unwrap();
+    // The first one was pruned (it was removed): seen again, it is gone.
+    assert_eq!(
+        paths.first_sight(first_removed.unwrap()),
+        Some(Lookup::Gone)
+    );
+}
+
+#[test]
+fn cgroup_churn_leaves_the_live_streams_memory_bounded() {
+    use lanner_syscall_source::live::{CONTAINERS_CAPACITY, cgroups::ANNOUNCED_CAPACITY};
+    use std::{collections::HashSet, ffi::CString};
+    require_root();
+    // Rings large enough for every event of the churn, however slowly
+    // this test reads them.
+    let config = common::probe_config(&["getppid"], 1 << 23);
+    let mut live = LiveSource::start(&config).expect("the live source starts");
+    let parent = cgroup2_root().join(format!("lanner-churn-{}", std::process::id()));
+    std::fs::create_dir_all(&parent).unwrap();
+    let c = |p: std::path::PathBuf| CString::new(p.into_os_string().into_encoded_bytes()).unwrap();
+    let dirs: Vec<CString> = (0..CHURN)
+        .map(|i| c(parent.join(format!("c{i}"))))
+        .collect();
+    let procs: Vec<CString> = (0..CHURN)
+        .map(|i| c(parent.join(format!("c{i}")).join("cgroup.procs")))
+        .collect();
+    let back = c(parent.join("cgroup.procs"));
+    // In each cgroup in turn: enter, make a syscall the probe reports,
+    // leave, remove.
+    let child = spawn(|| unsafe {
+        let enter = |procs: &CString| {
+            let fd = libc::open(procs.as_ptr(), libc::O_WRONLY);
+            let ok = fd >= 0 && libc::write(fd, b"0".as_ptr().cast(), 1) == 1;
+            libc::close(fd);
+            ok
+        };
+        for i in 0..CHURN {
+            if libc::mkdir(dirs[i].as_ptr(), 0o755) != 0 || !enter(&procs[i]) {
+                return 1;
+            }
+            libc::syscall(libc::SYS_getppid);
+            if !enter(&back) || libc::rmdir(dirs[i].as_ptr()) != 0 {
+                return 2;
+            }
+        }
+        0
+    });
+    let mut named = HashSet::new();
+    let mut peak = 0;
+    let mut events = 0usize;
+    let mut records = Vec::new();
+    let mut status = None;
+    let deadline = Instant::now() + Duration::from_secs(600);
+    // Read while the child churns, and until its events stop coming.
+    let mut idle = 0;
+    while idle < 10 {
+        assert!(Instant::now() < deadline, "the churn did not end");
+        records.clear();
+        live.next_batch(Duration::from_millis(100), &mut records)
+            .unwrap();
+        for record in &records {
+            match record {
+                CaptureRecord::Cgroup { id, .. } => {
+                    named.insert(*id);
+                }
+                record if is_syscall(record, child, "getppid") => events += 1,
+                _ => {}
+            }
+        }
+        let remembered = live.remembered();
+        peak = peak.max(remembered.cgroups);
+        assert!(remembered.cgroups <= ANNOUNCED_CAPACITY, "{remembered:?}");
+        assert!(
+            remembered.containers <= CONTAINERS_CAPACITY,
+            "{remembered:?}"
+        );
+        if status.is_none() {
+            let mut raw = 0;
+            if unsafe { libc::waitpid(child, &mut raw, libc::WNOHANG) } == child {
+                status = Some(raw);
+            }
+        } else if records.is_empty() {
+            idle += 1;
+        }
+    }
+    let _ = std::fs::remove_dir(&parent);
+    let raw = status.unwrap();
+    assert!(
+        libc::WIFEXITED(raw) && libc::WEXITSTATUS(raw) == 0,
+        "the churn failed ({raw})"
+    );
+    let stats = live.stats().unwrap();
+    assert_eq!(events, CHURN, "every cgroup's event was read ({stats:?})");
+    // Every cgroup was looked up (most were removed before their event was
+    // read, and are not named): enough to fill what is remembered, never
+    // more.
+    assert!(
+        peak >= ANNOUNCED_CAPACITY / 4 * 3,
+        "only {peak} cgroups remembered at most ({} named)",
+        named.len()
     );
 }
