@@ -11,4 +11,7 @@ mod sdk_example;
 mod syscall;
 mod syscall_attacks;
 mod syscall_capture;
+mod syscall_hostile_container;
+mod trust;
 mod webhook;
+mod webhook_attacks;

@@ -412,6 +412,9 @@ plugin_limits: {call_timeout_ms: 250, max_memory_mb: 64}
 webhook:
   bearer_token_file: /etc/lanner/token
   max_body_bytes: 1048576
+  allow_insecure: yes
+  header_timeout_ms: 500
+  max_connections: 8
 "#,
         )
         .unwrap();
@@ -431,7 +434,12 @@ webhook:
         assert_eq!(config.plugin_limits.call_timeout_ms, Some(250));
         assert_eq!(config.webhook.max_body_bytes, Some(1048576));
         assert!(Config::parse("c.yaml", "plugins: 3\n").is_err());
+        assert_eq!(config.webhook.allow_insecure, Some(true));
+        assert_eq!(config.webhook.header_timeout_ms, Some(500));
+        assert_eq!(config.webhook.max_connections, Some(8));
         assert!(Config::parse("c.yaml", "webhook: {port: 1}\n").is_err());
+        assert!(Config::parse("c.yaml", "webhook: {allow_insecure: 1}\n").is_err());
+        assert!(Config::parse("c.yaml", "webhook: {body_timeout_ms: 0}\n").is_err());
     }
 
     #[test]

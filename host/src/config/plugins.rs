@@ -34,9 +34,13 @@ pub struct LimitsConfig {
 }
 
 /// `webhook`: the HTTP(S) ingress for webhook-fed sources (k8s_audit).
+///
+/// Unset keys take the defaults of the ingress (loopback only, timeouts of
+/// a few seconds, a connection cap below the descriptor limit).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebhookConfig {
-    /// `listen`: address and port, e.g. `0.0.0.0:9765`.
+    /// `listen`: address and port, e.g. `127.0.0.1:9765`; an empty host
+    /// (`:9765`) means loopback.
     pub listen: Option<String>,
     /// `path`: the endpoint path, e.g. `/k8s-audit`.
     pub path: Option<String>,
@@ -48,6 +52,23 @@ pub struct WebhookConfig {
     pub bearer_token_file: Option<PathBuf>,
     /// `max_body_bytes`: the largest request body accepted.
     pub max_body_bytes: Option<u64>,
+    /// `allow_insecure`: serve on a non-loopback address without TLS and a
+    /// bearer token (refused unless this is true).
+    pub allow_insecure: Option<bool>,
+    /// `header_timeout_ms`: how long a client may take to send a request's
+    /// line and headers (also the TLS handshake's bound when that is unset).
+    pub header_timeout_ms: Option<u64>,
+    /// `body_timeout_ms`: how long a client may take to send a whole body.
+    pub body_timeout_ms: Option<u64>,
+    /// `handshake_timeout_ms`: how long a TLS handshake may take.
+    pub handshake_timeout_ms: Option<u64>,
+    /// `idle_timeout_ms`: how long a kept-alive connection may sit idle.
+    pub idle_timeout_ms: Option<u64>,
+    /// `verdict_timeout_ms`: how long a request waits for the source's
+    /// verdict before it is answered 503 (and then never ingested).
+    pub verdict_timeout_ms: Option<u64>,
+    /// `max_connections`: connections served at once; more are closed at once.
+    pub max_connections: Option<u64>,
 }
 
 type Invalid<'a> = &'a dyn Fn(&Node, String) -> ConfigError;
@@ -127,6 +148,14 @@ fn number(node: &Node, key: &str, invalid: Invalid<'_>) -> Result<u64, ConfigErr
         .ok_or_else(|| invalid(node, format!("`{key}` must be a non-negative integer")))
 }
 
+/// A number that must not be zero (a zero timeout or cap would serve nothing).
+fn positive(node: &Node, key: &str, invalid: Invalid<'_>) -> Result<u64, ConfigError> {
+    match number(node, key, invalid)? {
+        0 => Err(invalid(node, format!("`webhook.{key}` must be at least 1"))),
+        n => Ok(n),
+    }
+}
+
 /// Parses `plugin_limits`.
 pub(super) fn limits(value: &Node, invalid: Invalid<'_>) -> Result<LimitsConfig, ConfigError> {
     let mut limits = LimitsConfig::default();
@@ -160,6 +189,34 @@ pub(super) fn webhook(value: &Node, invalid: Invalid<'_>) -> Result<WebhookConfi
             "bearer_token_file" => webhook.bearer_token_file = Some(text()?.into()),
             "max_body_bytes" => {
                 webhook.max_body_bytes = Some(number(node, "max_body_bytes", invalid)?)
+            }
+            "allow_insecure" => {
+                webhook.allow_insecure =
+                    Some(node.scalar().and_then(super::yaml_bool).ok_or_else(|| {
+                        invalid(
+                            node,
+                            "`webhook.allow_insecure` must be true or false".into(),
+                        )
+                    })?)
+            }
+            "header_timeout_ms" => {
+                webhook.header_timeout_ms = Some(positive(node, "header_timeout_ms", invalid)?)
+            }
+            "body_timeout_ms" => {
+                webhook.body_timeout_ms = Some(positive(node, "body_timeout_ms", invalid)?)
+            }
+            "handshake_timeout_ms" => {
+                webhook.handshake_timeout_ms =
+                    Some(positive(node, "handshake_timeout_ms", invalid)?)
+            }
+            "idle_timeout_ms" => {
+                webhook.idle_timeout_ms = Some(positive(node, "idle_timeout_ms", invalid)?)
+            }
+            "verdict_timeout_ms" => {
+                webhook.verdict_timeout_ms = Some(positive(node, "verdict_timeout_ms", invalid)?)
+            }
+            "max_connections" => {
+                webhook.max_connections = Some(positive(node, "max_connections", invalid)?)
             }
             other => return Err(invalid(key, format!("unknown key `webhook.{other}`"))),
         }

@@ -3,12 +3,29 @@
 //! over HTTP or HTTPS, and hands each body to the source's worker.
 //!
 //! Every request gets a precise status: 404 wrong path, 401 missing or wrong
-//! bearer token, 405 not POST, 415 not JSON, 413 body over the limit, 400
-//! malformed JSON or no audit event in it, 503 when the worker's queue is
-//! full or the plugin is restarting (the client retries), 500 when the
-//! plugin faulted on this body, 200 otherwise. Each outcome is counted.
+//! bearer token, 405 not POST, 415 not JSON, 413 body over the limit, 408
+//! body not sent in time, 400 malformed JSON or no audit event in it, 503
+//! when the worker's queue is full, the plugin is restarting or the verdict
+//! did not come in time (the client retries; a payload answered 503 is
+//! never ingested later), 500 when the plugin faulted on this body, 200
+//! otherwise. Each outcome is counted.
+//!
+//! The endpoint faces whoever can reach it, so nothing a client does can
+//! hold it for long or make it hold much:
+//! - the request line and headers must arrive within the header timeout,
+//!   which also bounds how long a kept-alive connection may sit idle, and
+//!   fit in [`MAX_HEADER_BYTES`] (they are read before the token is checked);
+//! - the body must arrive within the body timeout, the TLS handshake within
+//!   the handshake timeout;
+//! - at most `max_connections` connections are served at once (never more
+//!   than half the process's descriptor limit); one past the cap is closed
+//!   as soon as it is accepted;
+//! - a failing `accept` (out of descriptors, say) backs off instead of
+//!   spinning;
+//! - every reply fits in [`MAX_REPLY_BYTES`]: rejection reasons are
+//!   summarised (the first few and a count), untrusted text is cut.
 
-use super::{Job, JobOutcome};
+use super::{Claim, Job, JobOutcome, clip};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::{
@@ -18,7 +35,7 @@ use hyper::{
     server::conn::http1,
     service::service_fn,
 };
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use std::{
     net::SocketAddr,
     sync::{
@@ -27,11 +44,74 @@ use std::{
     },
     time::Duration,
 };
-use tokio::{net::TcpListener, sync::mpsc};
+use tokio::{
+    net::TcpListener,
+    sync::{Semaphore, mpsc},
+};
 use tokio_rustls::{TlsAcceptor, rustls::ServerConfig};
 
-/// How long a request waits for the worker's verdict before getting 503.
-const VERDICT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The most bytes of request line and headers buffered for one connection
+/// (hyper's buffer cap; its minimum is 8 KiB). Audit webhook requests carry
+/// a few small headers and perhaps a service-account token.
+pub const MAX_HEADER_BYTES: usize = 32 << 10;
+/// The largest reply body sent, whatever went wrong.
+pub const MAX_REPLY_BYTES: usize = 8 << 10;
+/// The longest message in a reply, in bytes.
+const MAX_MESSAGE_BYTES: usize = 1024;
+/// How long `accept` pauses after failing (e.g. out of descriptors), so a
+/// resource shortage does not turn into a busy loop.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+/// How long a request whose payload the worker already took waits for its
+/// verdict after the verdict timeout: the plugin call is bounded by its own
+/// deadline, so this only fires if the worker is wedged.
+const CLAIMED_GRACE: Duration = Duration::from_secs(60);
+
+/// Bounds on what one client can make the endpoint spend.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Time for a request line and headers, from when the connection is
+    /// ready for a request (so also the keep-alive idle bound).
+    pub header_timeout: Duration,
+    /// Time for a whole body, from when the headers are read.
+    pub body_timeout: Duration,
+    /// Time for a TLS handshake, from the accept.
+    pub handshake_timeout: Duration,
+    /// Time a request waits for the worker's verdict before 503.
+    pub verdict_timeout: Duration,
+    /// Connections served at once.
+    pub max_connections: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            handshake_timeout: Duration::from_secs(10),
+            verdict_timeout: Duration::from_secs(10),
+            max_connections: 256,
+        }
+    }
+}
+
+impl Limits {
+    /// These limits with the connection cap lowered, if needed, to half the
+    /// process's soft descriptor limit (the rest is for everything else:
+    /// plugins, the syscall source, files), so a flood of connections hits
+    /// the cap and is closed rather than making `accept` fail.
+    pub fn within_descriptor_limit(mut self) -> Self {
+        let mut limit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit writes the limits into the struct it is given.
+        if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0 {
+            let half = usize::try_from(limit.rlim_cur / 2).unwrap_or(usize::MAX);
+            self.max_connections = self.max_connections.min(half.max(1));
+        }
+        self
+    }
+}
 
 /// Everything the endpoint needs to know.
 #[derive(Clone)]
@@ -44,9 +124,11 @@ pub struct WebhookSettings {
     pub token: Option<String>,
     /// The largest body accepted, in bytes.
     pub max_body_bytes: u64,
+    /// Timeouts and the connection cap.
+    pub limits: Limits,
 }
 
-/// How many requests ended each way.
+/// How many requests (and connections) ended each way.
 #[derive(Debug, Default)]
 pub struct WebhookStats {
     /// 200: the body reached the plugin.
@@ -63,6 +145,8 @@ pub struct WebhookStats {
     pub bad_content_type: AtomicU64,
     /// 413.
     pub too_large: AtomicU64,
+    /// 408: the body did not arrive in time.
+    pub slow_bodies: AtomicU64,
     /// 400, malformed JSON.
     pub malformed: AtomicU64,
     /// 400, JSON that holds no event.
@@ -71,6 +155,10 @@ pub struct WebhookStats {
     pub unavailable: AtomicU64,
     /// 500.
     pub plugin_faults: AtomicU64,
+    /// Connections closed at once because the cap was reached.
+    pub refused_connections: AtomicU64,
+    /// TLS handshakes that failed or did not finish in time.
+    pub failed_handshakes: AtomicU64,
 }
 
 impl WebhookStats {
@@ -79,19 +167,23 @@ impl WebhookStats {
         let n = |c: &AtomicU64| c.load(Ordering::Relaxed);
         format!(
             "{} accepted ({} events), {} malformed JSON, {} without events, {} too large, \
-             {} wrong content type, {} wrong method, {} unauthorized, {} wrong path, \
-             {} unavailable, {} plugin faults",
+             {} too slow, {} wrong content type, {} wrong method, {} unauthorized, \
+             {} wrong path, {} unavailable, {} plugin faults; {} connections over the cap, \
+             {} failed TLS handshakes",
             n(&self.accepted),
             n(&self.events),
             n(&self.malformed),
             n(&self.not_events),
             n(&self.too_large),
+            n(&self.slow_bodies),
             n(&self.bad_content_type),
             n(&self.bad_method),
             n(&self.unauthorized),
             n(&self.not_found),
             n(&self.unavailable),
             n(&self.plugin_faults),
+            n(&self.refused_connections),
+            n(&self.failed_handshakes),
         )
     }
 }
@@ -113,15 +205,52 @@ fn unread(mut response: Reply) -> Reply {
     response
 }
 
-fn reply(status: StatusCode, message: impl Into<String>) -> Reply {
-    let body = serde_json::json!({ "status": status.as_u16(), "message": message.into() });
-    let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
+/// A JSON reply, within [`MAX_REPLY_BYTES`] whatever `body` holds.
+fn json_reply(status: StatusCode, body: &serde_json::Value) -> Reply {
+    let mut text = body.to_string();
+    if text.len() > MAX_REPLY_BYTES {
+        // Every part is bounded where it is made; this is the last line.
+        tracing::warn!("a {status} reply of {} bytes was replaced", text.len());
+        text = serde_json::json!({
+            "status": status.as_u16(),
+            "message": "the reply was too large to send",
+        })
+        .to_string();
+    }
+    let mut response = Response::new(Full::new(Bytes::from(text)));
     *response.status_mut() = status;
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
     response
+}
+
+fn reply(status: StatusCode, message: impl AsRef<str>) -> Reply {
+    json_reply(
+        status,
+        &serde_json::json!({
+            "status": status.as_u16(),
+            "message": clip(message.as_ref(), MAX_MESSAGE_BYTES),
+        }),
+    )
+}
+
+fn retry_later(message: impl AsRef<str>) -> Reply {
+    let mut response = reply(StatusCode::SERVICE_UNAVAILABLE, message);
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    response
+}
+
+/// True for `accept` errors that say the process or system is out of a
+/// resource, which only time (connections closing) can fix.
+fn out_of_resources(error: &std::io::Error) -> bool {
+    matches!(
+        error.raw_os_error(),
+        Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM)
+    )
 }
 
 /// Serves the endpoint on `listener` until `shutdown` resolves, then stops
@@ -134,25 +263,54 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()>,
 ) {
     let settings = Arc::new(settings);
+    let limits = settings.limits;
     let acceptor = settings.tls.clone().map(TlsAcceptor::from);
+    let slots = Arc::new(Semaphore::new(limits.max_connections));
     let mut connections = tokio::task::JoinSet::new();
+    let mut failing = false;
     tokio::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
             _ = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
-                Ok(pair) => pair,
+                Ok(pair) => {
+                    failing = false;
+                    pair
+                }
                 Err(e) => {
-                    tracing::warn!("webhook accept failed: {e}");
-                    continue;
+                    // Log the first failure of a streak; the rest would flood the log.
+                    if !failing {
+                        tracing::warn!("webhook accept failed: {e}; backing off");
+                    }
+                    failing = true;
+                    let pause = if out_of_resources(&e) {
+                        ACCEPT_BACKOFF
+                    } else {
+                        ACCEPT_BACKOFF / 10
+                    };
+                    tokio::select! {
+                        _ = &mut shutdown => break,
+                        _ = tokio::time::sleep(pause) => continue,
+                    }
                 }
             },
+        };
+        // Reap finished connections so the set does not grow without bound.
+        while connections.try_join_next().is_some() {}
+        let Ok(permit) = Arc::clone(&slots).try_acquire_owned() else {
+            // Over the cap: close at once; the client may retry later.
+            count(&stats.refused_connections);
+            tracing::debug!(%peer, "webhook connection refused: {} connections open", limits.max_connections);
+            drop(stream);
+            continue;
         };
         let settings = Arc::clone(&settings);
         let jobs = jobs.clone();
         let stats = Arc::clone(&stats);
         let acceptor = acceptor.clone();
         connections.spawn(async move {
+            let _permit = permit;
+            let handshake_stats = Arc::clone(&stats);
             let service = service_fn(move |request| {
                 handle(
                     request,
@@ -161,30 +319,35 @@ pub async fn serve(
                     Arc::clone(&stats),
                 )
             });
+            let mut http = http1::Builder::new();
+            http.timer(TokioTimer::new())
+                .header_read_timeout(limits.header_timeout)
+                .max_buf_size(MAX_HEADER_BYTES)
+                .keep_alive(true);
             let result = match acceptor {
-                Some(acceptor) => match acceptor.accept(stream).await {
-                    Ok(tls) => {
-                        http1::Builder::new()
-                            .serve_connection(TokioIo::new(tls), service)
-                            .await
+                Some(acceptor) => {
+                    let handshake =
+                        tokio::time::timeout(limits.handshake_timeout, acceptor.accept(stream));
+                    match handshake.await {
+                        Ok(Ok(tls)) => http.serve_connection(TokioIo::new(tls), service).await,
+                        Ok(Err(e)) => {
+                            count(&handshake_stats.failed_handshakes);
+                            tracing::debug!(%peer, "TLS handshake failed: {e}");
+                            return;
+                        }
+                        Err(_) => {
+                            count(&handshake_stats.failed_handshakes);
+                            tracing::debug!(%peer, "TLS handshake not done in time");
+                            return;
+                        }
                     }
-                    Err(e) => {
-                        tracing::debug!(%peer, "TLS handshake failed: {e}");
-                        return;
-                    }
-                },
-                None => {
-                    http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await
                 }
+                None => http.serve_connection(TokioIo::new(stream), service).await,
             };
             if let Err(e) = result {
                 tracing::debug!(%peer, "webhook connection ended: {e}");
             }
         });
-        // Reap finished connections so the set does not grow without bound.
-        while connections.try_join_next().is_some() {}
     }
     let _ = tokio::time::timeout(Duration::from_secs(5), async {
         while connections.join_next().await.is_some() {}
@@ -192,10 +355,11 @@ pub async fn serve(
     .await;
 }
 
-/// Binds `address` (Falco's `:9765` form allowed: all interfaces).
+/// Binds `address`. Falco's `:9765` form (no host) means loopback here:
+/// serving other interfaces must be asked for by naming an address.
 pub async fn bind(address: &str) -> std::io::Result<TcpListener> {
     let address = if address.starts_with(':') {
-        format!("0.0.0.0{address}")
+        format!("127.0.0.1{address}")
     } else {
         address.to_string()
     };
@@ -290,71 +454,130 @@ async fn verdict(
         return unread(too_large());
     }
     let limit = usize::try_from(settings.max_body_bytes).unwrap_or(usize::MAX);
-    let body = match Limited::new(request.into_body(), limit).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => return unread(too_large()),
-        Err(e) => {
+    let limits = settings.limits;
+    let reading = Limited::new(request.into_body(), limit).collect();
+    let body = match tokio::time::timeout(limits.body_timeout, reading).await {
+        Ok(Ok(collected)) => collected.to_bytes(),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => return unread(too_large()),
+        Ok(Err(e)) => {
             count(&stats.malformed);
             return reply(StatusCode::BAD_REQUEST, format!("reading the body: {e}"));
+        }
+        Err(_) => {
+            count(&stats.slow_bodies);
+            return unread(reply(
+                StatusCode::REQUEST_TIMEOUT,
+                format!(
+                    "the body did not arrive within {} ms",
+                    limits.body_timeout.as_millis()
+                ),
+            ));
         }
     };
     if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&body) {
         count(&stats.malformed);
         return reply(StatusCode::BAD_REQUEST, format!("malformed JSON: {e}"));
     }
-    let (tell, verdict) = tokio::sync::oneshot::channel();
+    let (tell, mut verdict) = tokio::sync::oneshot::channel();
+    let claim = Arc::new(Claim::default());
     let job = Job {
         payload: body.to_vec(),
         reply: Some(tell),
+        claim: Arc::clone(&claim),
     };
     if jobs.try_send(job).is_err() {
         count(&stats.unavailable);
-        let mut response = reply(StatusCode::SERVICE_UNAVAILABLE, "busy; retry shortly");
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-        return response;
+        return retry_later("busy; retry shortly");
     }
-    match tokio::time::timeout(VERDICT_TIMEOUT, verdict).await {
-        Ok(Ok(JobOutcome::Ingested(report))) => {
-            if report.events == 0 && !report.rejected.is_empty() {
+    let outcome = match tokio::time::timeout(limits.verdict_timeout, &mut verdict).await {
+        Ok(outcome) => outcome.ok(),
+        // Not taken yet, and now never will be: the client's retry is the only copy.
+        Err(_) if claim.abandon() => None,
+        // The worker is ingesting it: its verdict is on its way.
+        Err(_) => tokio::time::timeout(CLAIMED_GRACE, verdict)
+            .await
+            .ok()
+            .and_then(Result::ok),
+    };
+    match outcome {
+        Some(JobOutcome::Ingested(report)) => {
+            if report.events == 0 && report.rejected_total > 0 {
                 count(&stats.not_events);
                 return reply(
                     StatusCode::BAD_REQUEST,
-                    format!("no audit event in the body: {}", report.rejected.join("; ")),
+                    format!("no audit event in the body: {}", report.rejection_summary()),
                 );
             }
             count(&stats.accepted);
             stats
                 .events
                 .fetch_add(report.events as u64, Ordering::Relaxed);
-            let body = serde_json::json!({
-                "status": 200,
-                "events": report.events,
-                "rejected": report.rejected,
-            });
-            let mut response = reply(StatusCode::OK, "");
-            *response.body_mut() = Full::new(Bytes::from(body.to_string()));
-            response
+            json_reply(
+                StatusCode::OK,
+                &serde_json::json!({
+                    "status": 200,
+                    "events": report.events,
+                    "rejected": report.rejected,
+                    "rejected_total": report.rejected_total,
+                }),
+            )
         }
-        Ok(Ok(JobOutcome::Fault(reason))) => {
+        Some(JobOutcome::Fault(reason)) => {
             count(&stats.plugin_faults);
             reply(StatusCode::INTERNAL_SERVER_ERROR, reason)
         }
-        Ok(Ok(JobOutcome::Unavailable(reason))) => {
+        Some(JobOutcome::Unavailable(reason)) => {
             count(&stats.unavailable);
-            let mut response = reply(StatusCode::SERVICE_UNAVAILABLE, reason);
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-            response
+            retry_later(reason)
         }
-        Ok(Err(_)) | Err(_) => {
+        None => {
             count(&stats.unavailable);
-            reply(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "the source did not answer in time",
-            )
+            retry_later("the source did not answer in time; the body was not ingested")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replies_stay_within_their_budget() {
+        let response = reply(StatusCode::BAD_REQUEST, "x".repeat(10 << 20));
+        let size = hyper::body::Body::size_hint(response.body())
+            .exact()
+            .unwrap();
+        assert!(size <= MAX_REPLY_BYTES as u64);
+        let huge = serde_json::json!({ "rejected": vec!["y".repeat(100); 1000] });
+        let response = json_reply(StatusCode::OK, &huge);
+        let size = hyper::body::Body::size_hint(response.body())
+            .exact()
+            .unwrap();
+        assert!(size <= MAX_REPLY_BYTES as u64);
+    }
+
+    #[tokio::test]
+    async fn an_empty_host_binds_loopback() {
+        let listener = bind(":0").await.unwrap();
+        assert!(listener.local_addr().unwrap().ip().is_loopback());
+    }
+
+    #[test]
+    fn the_connection_cap_stays_below_the_descriptor_limit() {
+        let limits = Limits {
+            max_connections: usize::MAX,
+            ..Limits::default()
+        }
+        .within_descriptor_limit();
+        let mut limit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit writes into the struct it is given.
+        assert_eq!(
+            unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) },
+            0
+        );
+        assert!((limits.max_connections as u64) <= limit.rlim_cur / 2);
     }
 }

@@ -1,6 +1,13 @@
 //! A plugin source in a run: payloads from a webhook endpoint or a replayed
 //! file go to the source's pipeline (plugin instances plus rules); a source
 //! plugin that makes its own events is polled.
+//!
+//! A webhook listens on loopback unless an address is named (Falco's
+//! `http://:9765/k8s-audit` form, with no host, means 127.0.0.1 here). An
+//! address other than loopback is served only with TLS and a bearer token,
+//! or with `webhook.allow_insecure: true`, which is warned about at start:
+//! anyone who reaches a plaintext or unauthenticated endpoint can forge
+//! audit events.
 
 use super::{shutdown::Shutdown, sink::AlertSink};
 use crate::{
@@ -10,7 +17,7 @@ use crate::{
         Job, JobOutcome,
         framing::Documents,
         tls,
-        webhook::{self, WebhookSettings, WebhookStats},
+        webhook::{self, Limits, WebhookSettings, WebhookStats},
     },
     plugin::{PluginHost, PluginSpec, supervisor::Unavailable},
     sources::plugin::PluginPipeline,
@@ -23,7 +30,8 @@ use std::{
     time::{Duration, Instant},
 };
 
-/// Default open parameters of a webhook source, as in Falco's k8saudit docs.
+/// Default open parameters of a webhook source, as in Falco's k8saudit docs
+/// (no host: loopback).
 const DEFAULT_WEBHOOK: &str = "http://:9765/k8s-audit";
 /// Default largest webhook body: kube-apiserver's default batch limit plus 20%.
 const DEFAULT_MAX_BODY: u64 = 12 << 20;
@@ -133,6 +141,7 @@ impl PluginRun {
                     &self.source,
                     &listen,
                     settings,
+                    self.webhook.allow_insecure.unwrap_or(false),
                     &mut pipeline,
                     ruleset,
                     sink,
@@ -182,11 +191,34 @@ impl PluginRun {
             .max_body_bytes
             .or_else(|| init.get("webhookMaxBatchSize").and_then(|v| v.as_u64()))
             .unwrap_or(DEFAULT_MAX_BODY);
+        let config = &self.webhook;
+        let defaults = Limits::default();
+        let ms = |value: Option<u64>, default: Duration| {
+            value.map(Duration::from_millis).unwrap_or(default)
+        };
+        let limits = Limits {
+            header_timeout: ms(config.header_timeout_ms, defaults.header_timeout),
+            body_timeout: ms(config.body_timeout_ms, defaults.body_timeout),
+            handshake_timeout: ms(config.handshake_timeout_ms, defaults.handshake_timeout),
+            verdict_timeout: ms(config.verdict_timeout_ms, defaults.verdict_timeout),
+            max_connections: config
+                .max_connections
+                .map(|n| usize::try_from(n).unwrap_or(usize::MAX))
+                .unwrap_or(defaults.max_connections),
+        };
+        let capped = limits.within_descriptor_limit();
+        if capped.max_connections < limits.max_connections {
+            eprintln!(
+                "lanner: warning: webhook.max_connections lowered to {}, half the descriptor limit",
+                capped.max_connections
+            );
+        }
         Ok(WebhookSettings {
             path,
             tls,
             token,
             max_body_bytes,
+            limits: capped,
         })
     }
 }
@@ -253,8 +285,13 @@ fn replay(
         let (outcome, more) = ingest_patiently(pipeline, ruleset, &payload, sink, shutdown);
         match outcome {
             JobOutcome::Ingested(report) => {
-                for reason in &report.rejected {
-                    eprintln!("lanner: {}: document {documents}: {reason}", path.display());
+                if report.rejected_total > 0 {
+                    eprintln!(
+                        "lanner: {}: document {documents}: {} parts rejected: {}",
+                        path.display(),
+                        report.rejected_total,
+                        report.rejection_summary()
+                    );
                 }
             }
             JobOutcome::Fault(reason) | JobOutcome::Unavailable(reason) => {
@@ -283,10 +320,63 @@ fn replay(
     Ok(())
 }
 
+/// Refuses to serve a non-loopback address without TLS and a bearer token,
+/// unless `allow_insecure`; when that opt-in is what lets it start, the
+/// warning to print.
+fn exposure(
+    source: &str,
+    address: std::net::SocketAddr,
+    settings: &WebhookSettings,
+    allow_insecure: bool,
+) -> anyhow::Result<Option<String>> {
+    if address.ip().is_loopback() || (settings.tls.is_some() && settings.token.is_some()) {
+        return Ok(None);
+    }
+    let missing = match (settings.tls.is_some(), settings.token.is_some()) {
+        (false, false) => "without TLS and without a bearer token",
+        (false, true) => "without TLS",
+        _ => "without a bearer token",
+    };
+    if !allow_insecure {
+        bail!(
+            "refusing to serve the {source} webhook on {address} {missing}: anyone who can reach \
+             it could forge audit events. Listen on loopback (the default), configure \
+             webhook.tls_certificate and webhook.bearer_token_file, or set \
+             `webhook: {{allow_insecure: true}}` to accept the risk"
+        );
+    }
+    Ok(Some(format!(
+        "lanner: warning: the {source} webhook serves {address} {missing} \
+         (webhook.allow_insecure): anyone who can reach it can forge audit events"
+    )))
+}
+
+/// Ingests one webhook payload. A plugin still backing off (it could not
+/// even start) answers "unavailable" at once rather than making the
+/// payloads queued behind wait; the client retries.
+fn ingest_once(
+    pipeline: &mut PluginPipeline,
+    ruleset: &Ruleset,
+    payload: &[u8],
+    sink: &AlertSink,
+) -> (JobOutcome, bool) {
+    let mut alerts = Vec::new();
+    let result = pipeline.ingest(ruleset, payload, &mut alerts);
+    let more = alerts.is_empty() || sink.emit(&alerts);
+    let outcome = match result {
+        Ok(report) => JobOutcome::Ingested(report),
+        Err(Unavailable::Fault(fault)) => JobOutcome::Fault(fault.to_string()),
+        Err(other) => JobOutcome::Unavailable(other.to_string()),
+    };
+    (outcome, more)
+}
+
+#[allow(clippy::too_many_arguments)]
 fn serve(
     source: &str,
     listen: &str,
     settings: WebhookSettings,
+    allow_insecure: bool,
     pipeline: &mut PluginPipeline,
     ruleset: &Ruleset,
     sink: &AlertSink,
@@ -305,10 +395,25 @@ fn serve(
     } else {
         "http"
     };
+    let warning = exposure(source, address, &settings, allow_insecure)?;
+    let limits = settings.limits;
+    eprintln!(
+        "lanner: {source} webhook limits: {} connections at once, headers within {} ms, \
+         bodies of up to {} bytes within {} ms, TLS handshakes within {} ms, verdicts within {} ms",
+        limits.max_connections,
+        limits.header_timeout.as_millis(),
+        settings.max_body_bytes,
+        limits.body_timeout.as_millis(),
+        limits.handshake_timeout.as_millis(),
+        limits.verdict_timeout.as_millis(),
+    );
     eprintln!(
         "lanner: {source} webhook listening on {scheme}://{address}{}",
         settings.path
     );
+    if let Some(warning) = warning {
+        eprintln!("{warning}");
+    }
     let stats = Arc::new(WebhookStats::default());
     let (jobs, mut queue) = tokio::sync::mpsc::channel::<Job>(QUEUE_DEPTH);
     let server = {
@@ -327,8 +432,15 @@ fn serve(
             })?
     };
     // The server drops its sender when it stops; the queue then drains and ends.
+    let mut abandoned = 0u64;
     while let Some(job) = queue.blocking_recv() {
-        let (outcome, more) = ingest_patiently(pipeline, ruleset, &job.payload, sink, shutdown);
+        // Answered 503 while queued: the client sends it again, so ingesting
+        // this copy as well would duplicate its events.
+        if !job.claim.take() {
+            abandoned += 1;
+            continue;
+        }
+        let (outcome, more) = ingest_once(pipeline, ruleset, &job.payload, sink);
         if let Some(reply) = job.reply {
             let _ = reply.send(outcome);
         }
@@ -339,7 +451,8 @@ fn serve(
     let _ = server.join();
     let pipeline_stats = pipeline.stats();
     eprintln!(
-        "lanner: {source} webhook: {}; {} events, {} rejected parts, {} malformed values, {} plugin faults, {} alerts",
+        "lanner: {source} webhook: {}; {abandoned} answered 503 while queued and dropped; \
+         {} events, {} rejected parts, {} malformed values, {} plugin faults, {} alerts",
         stats.summary(),
         pipeline_stats.events,
         pipeline_stats.rejected,

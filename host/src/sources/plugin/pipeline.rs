@@ -5,6 +5,7 @@
 
 use super::{
     PluginBackend, PluginEvent,
+    backend::Supervised,
     deferred::{DeferredFetch, DeferredState},
     fault::fault_alert,
     plan::{Plan, Plans, plan},
@@ -13,9 +14,7 @@ use super::{
 use crate::{
     engine::{Ruleset, SourceHandle, eval::EventContext, output::Alert},
     fields::Value,
-    plugin::{
-        PluginError, PluginHost, PluginKind, PluginSpec, Supervisor, supervisor::Unavailable, wit,
-    },
+    plugin::{PluginError, PluginHost, PluginKind, PluginSpec, supervisor::Unavailable, wit},
 };
 use std::{cell::RefCell, collections::HashSet, sync::Arc};
 
@@ -24,6 +23,19 @@ const EXTRACT_BATCH: usize = 128;
 
 /// Longest a batch retry waits for a faulting plugin's backoff.
 const MAX_RETRY_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Rejection reasons kept per payload; the rest are only counted. A body of
+/// a million bad elements must not become a million reasons in a reply.
+pub const MAX_REASONS: usize = 8;
+/// Longest rejection reason kept, in bytes.
+pub const MAX_REASON_BYTES: usize = 256;
+/// What a source plugin may return for one payload (event data plus
+/// rejection texts), as a multiple of the payload's size plus
+/// [`RETURN_ALLOWANCE`]: splitting a document into events re-encodes it, it
+/// does not multiply it. Events past the budget are dropped and reported.
+pub const RETURN_FACTOR: usize = 4;
+/// Bytes a plugin may return for any payload, however small.
+pub const RETURN_ALLOWANCE: usize = 1 << 20;
 
 /// Counters of one pipeline, for the shutdown summary and metrics.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -45,10 +57,68 @@ pub struct PipelineStats {
 /// What became of one payload.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct IngestReport {
-    /// Events found in it.
+    /// Events found in it (and kept: within the return budget).
     pub events: usize,
-    /// Why parts of it were rejected.
+    /// Why parts of it were rejected: the first [`MAX_REASONS`], each cut
+    /// to [`MAX_REASON_BYTES`].
     pub rejected: Vec<String>,
+    /// How many parts were rejected in all.
+    pub rejected_total: usize,
+}
+
+impl IngestReport {
+    /// The report of what a plugin returned for a payload of `payload_len`
+    /// bytes: reasons summarised, events past the return budget dropped
+    /// (and counted as rejected). Returns the events kept.
+    fn summarise(
+        payload_len: usize,
+        mut events: Vec<wit::Event>,
+        rejected: Vec<String>,
+    ) -> (Self, Vec<wit::Event>) {
+        let budget = payload_len
+            .saturating_mul(RETURN_FACTOR)
+            .saturating_add(RETURN_ALLOWANCE);
+        let mut spent: usize = rejected.iter().map(String::len).sum();
+        let keep = events
+            .iter()
+            .position(|event| {
+                spent = spent.saturating_add(event.data.len());
+                spent > budget
+            })
+            .unwrap_or(events.len());
+        let dropped = events.len() - keep;
+        events.truncate(keep);
+        let mut reasons: Vec<String> = Vec::new();
+        if dropped > 0 {
+            reasons.push(format!(
+                "{dropped} events dropped: the plugin returned more than {budget} bytes \
+                 for a payload of {payload_len} bytes"
+            ));
+        }
+        let total = rejected.len() + dropped;
+        reasons.extend(
+            rejected
+                .iter()
+                .take(MAX_REASONS.saturating_sub(reasons.len()))
+                .map(|reason| crate::ingress::clip(reason, MAX_REASON_BYTES)),
+        );
+        let report = Self {
+            events: events.len(),
+            rejected: reasons,
+            rejected_total: total,
+        };
+        (report, events)
+    }
+
+    /// The rejections as one line: the reasons kept and how many more.
+    pub fn rejection_summary(&self) -> String {
+        let more = self.rejected_total.saturating_sub(self.rejected.len());
+        let mut text = self.rejected.join("; ");
+        if more > 0 {
+            text.push_str(&format!(" (and {more} more)"));
+        }
+        text
+    }
 }
 
 /// One plugin source, its extractors and the rules that read them.
@@ -77,13 +147,7 @@ impl PluginPipeline {
         hostname: &str,
     ) -> Result<Self, PluginError> {
         Self::with_backends(specs, source, ruleset, hostname, |spec| {
-            let supervisor = Supervisor::start(
-                Arc::clone(host),
-                spec.plugin.clone(),
-                spec.init_config.clone(),
-                spec.open_params.clone(),
-            )?;
-            Ok(Box::new(supervisor))
+            Ok(Box::new(Supervised::start(host, spec)?))
         })
     }
 
@@ -154,6 +218,13 @@ impl PluginPipeline {
     /// yields; alerts (rules and internal) are appended to `alerts`. On a
     /// fault the payload is lost (and reported); the instance is restarted
     /// for the next one.
+    ///
+    /// A plugin left backing off by an earlier payload's faults is started
+    /// afresh first: the backoff answers faults that repeat, and those were
+    /// the earlier payload's, not this one's, so a poison body cannot stall
+    /// the payloads queued behind it. Each payload gets at most one fresh
+    /// start per plugin, so a plugin that faults on everything costs one
+    /// start and one call per payload, paced by whoever sends them.
     pub fn ingest(
         &mut self,
         ruleset: &Ruleset,
@@ -161,18 +232,26 @@ impl PluginPipeline {
         alerts: &mut Vec<Alert>,
     ) -> Result<IngestReport, Unavailable> {
         self.stats.payloads += 1;
+        let now = std::time::Instant::now();
+        for backend in &mut self.supervisors {
+            if backend.ready_at() > now {
+                backend.restart_now();
+            }
+        }
         let result = self.source().ingest(payload);
         self.report_faults(alerts);
         let ingested = result?;
-        self.stats.rejected += ingested.rejected.len() as u64;
-        for reason in &ingested.rejected {
-            tracing::debug!(source = %self.context.source, "payload part rejected: {reason}");
+        let (report, events) =
+            IngestReport::summarise(payload.len(), ingested.events, ingested.rejected);
+        self.stats.rejected += report.rejected_total as u64;
+        if report.rejected_total > 0 {
+            tracing::debug!(
+                source = %self.context.source,
+                "payload parts rejected: {}",
+                report.rejection_summary()
+            );
         }
-        let report = IngestReport {
-            events: ingested.events.len(),
-            rejected: ingested.rejected,
-        };
-        self.evaluate(ruleset, ingested.events, alerts);
+        self.evaluate(ruleset, events, alerts);
         Ok(report)
     }
 
@@ -371,6 +450,56 @@ impl PluginPipeline {
                 alerts.push(fault_alert(&report, &self.context.hostname, now_ns()));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(bytes: usize) -> wit::Event {
+        wit::Event {
+            timestamp_ns: 1,
+            data: vec![b'x'; bytes],
+        }
+    }
+
+    #[test]
+    fn a_million_rejections_become_a_few_reasons_and_a_count() {
+        let rejected = vec!["element 1 is not an audit event".to_string(); 1_000_000];
+        let (report, events) = IngestReport::summarise(2_000_000, Vec::new(), rejected);
+        assert!(events.is_empty());
+        assert_eq!(report.rejected.len(), MAX_REASONS);
+        assert_eq!(report.rejected_total, 1_000_000);
+        let summary = report.rejection_summary();
+        assert!(summary.ends_with(&format!("(and {} more)", 1_000_000 - MAX_REASONS)));
+        assert!(summary.len() < MAX_REASONS * (MAX_REASON_BYTES + 2) + 64);
+    }
+
+    #[test]
+    fn long_reasons_are_cut() {
+        let (report, _) = IngestReport::summarise(10, Vec::new(), vec!["y".repeat(100_000)]);
+        assert!(report.rejected[0].len() <= MAX_REASON_BYTES);
+        assert_eq!(report.rejected_total, 1);
+    }
+
+    #[test]
+    fn events_past_the_return_budget_are_dropped_and_reported() {
+        let payload = 1000;
+        let budget = payload * RETURN_FACTOR + RETURN_ALLOWANCE;
+        let events: Vec<_> = (0..10).map(|_| event(budget / 4)).collect();
+        let (report, kept) = IngestReport::summarise(payload, events, Vec::new());
+        assert_eq!(kept.len(), 4);
+        assert_eq!(report.events, 4);
+        assert_eq!(report.rejected_total, 6);
+        assert!(
+            report.rejected[0].starts_with("6 events dropped"),
+            "{report:?}"
+        );
+
+        let within: Vec<_> = (0..3).map(|_| event(budget / 4)).collect();
+        let (report, kept) = IngestReport::summarise(payload, within, Vec::new());
+        assert_eq!((kept.len(), report.rejected_total), (3, 0));
     }
 }
 
