@@ -71,8 +71,19 @@ pub struct RunArgs {
 
     /// Record what the syscall source captures (events and the process,
     /// cgroup and user state they need) to FILE, for `--input` replays.
+    /// FILE must not exist (an existing file or link is refused, never
+    /// overwritten or followed) and is created readable by its owner only
+    /// (0600). Environment variable values are replaced with `<redacted>`
+    /// (names kept: `AWS_SECRET_ACCESS_KEY=<redacted>`); see
+    /// `--record-environment`. Detection itself always sees the real values.
     #[arg(long, value_name = "FILE", conflicts_with = "input")]
     pub record: Option<PathBuf>,
+
+    /// Keep environment variable values in the `--record` capture instead of
+    /// `<redacted>`. The capture then holds every process's tokens, keys and
+    /// passwords: keep it as secret as those.
+    #[arg(long, requires = "record")]
+    pub record_environment: bool,
 
     /// Listen address for webhook sources (e.g. `127.0.0.1:0`), overriding
     /// the host and port of the plugin's open parameters.

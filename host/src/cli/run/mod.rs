@@ -3,7 +3,9 @@
 //! Each source runs on its own thread and shares the rule set and the alert
 //! sink; SIGINT/SIGTERM, reaching `--max-alerts` or a failing source stops
 //! every source, which drains what it accepted, prints its summary and
-//! returns. A source whose input ends (a replay) just finishes.
+//! returns. A source whose input ends (a replay) just finishes. A source
+//! thread that panics is reported (error log, `Source failure` internal
+//! alert) and ends the run with a non-zero exit.
 
 mod plugin;
 mod shutdown;
@@ -11,7 +13,7 @@ mod sink;
 mod syscall;
 
 use super::{args::RunArgs, rules::config, rules_files, setup::Plugins};
-use crate::engine::RulesetOptions;
+use crate::engine::{RulesetOptions, loader::Priority, output::Alert};
 use anyhow::{Context, bail};
 use shutdown::Shutdown;
 use sink::AlertSink;
@@ -81,18 +83,19 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let mut workers = Vec::new();
     for source in sources {
         let ruleset = Arc::clone(&ruleset);
-        let sink = Arc::clone(&sink);
+        let job_sink = Arc::clone(&sink);
         let shutdown = shutdown.clone();
-        let hostname = hostname.clone();
+        let job_hostname = hostname.clone();
         let stop = shutdown.clone();
         let job: Box<dyn FnOnce() -> anyhow::Result<()> + Send> = if source == "syscall" {
             let setup = syscall::SyscallRun {
                 input: args.input.clone(),
                 record: args.record.clone(),
+                record_environment: args.record_environment,
                 ring_bytes_per_cpu: config.syscall_ring_bytes_per_cpu,
                 metrics_interval: config.metrics_interval,
             };
-            Box::new(move || setup.run(&ruleset, &sink, &stop, &hostname))
+            Box::new(move || setup.run(&ruleset, &job_sink, &stop, &job_hostname))
         } else {
             let setup = plugin::PluginRun {
                 source: source.clone(),
@@ -102,14 +105,18 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
                 webhook_listen: args.webhook_listen.clone(),
                 webhook: config.webhook.clone(),
             };
-            Box::new(move || setup.run(&ruleset, &sink, &stop, &hostname))
+            Box::new(move || setup.run(&ruleset, &job_sink, &stop, &job_hostname))
         };
+        let name = source.clone();
+        let sink = Arc::clone(&sink);
+        let hostname = hostname.clone();
         let thread = std::thread::Builder::new()
             .name(format!("source-{source}"))
             .spawn(move || {
-                let result = job();
-                // A failed source ends the run; one that finished (a replay)
-                // leaves the others running, and the run ends with the last.
+                let result = supervised(&name, job, &sink, &hostname);
+                // A failed (or panicked) source ends the run; one that
+                // finished (a replay) leaves the others running, and the run
+                // ends with the last.
                 if result.is_err() {
                     shutdown.trigger();
                 }
@@ -125,8 +132,13 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
             Ok(Err(e)) => {
                 failure.get_or_insert(e.context(format!("source `{source}`")));
             }
-            Err(_) => {
-                failure.get_or_insert(anyhow::anyhow!("source `{source}` panicked"));
+            // `supervised` catches panics; this is one escaping it (e.g. in
+            // a panic payload's destructor).
+            Err(payload) => {
+                failure.get_or_insert(anyhow::anyhow!(
+                    "source `{source}` panicked: {}",
+                    panic_message(payload.as_ref())
+                ));
             }
         }
     }
@@ -135,6 +147,78 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         Some(e) => Err(e),
         None => Ok(()),
     }
+}
+
+/// Runs a source's `job` on its thread, turning a panic into a reported
+/// failure: an error log, a `Source failure` internal alert, and an error
+/// that ends the run with a non-zero exit. Without this a panicking source
+/// would silently stop alerting while the others (or nothing) kept the
+/// process looking alive. Every source goes through here, whatever it is.
+fn supervised(
+    source: &str,
+    job: Box<dyn FnOnce() -> anyhow::Result<()> + Send>,
+    sink: &AlertSink,
+    hostname: &str,
+) -> anyhow::Result<()> {
+    let job = move || {
+        test_panic_hook(source);
+        job()
+    };
+    // Unwind safety: on a panic the source's own state is dropped unused;
+    // the shared pieces (rules, sink, stop flag) are read-only or guarded.
+    let payload = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)) {
+        Ok(result) => return result,
+        Err(payload) => payload,
+    };
+    let message = panic_message(payload.as_ref());
+    tracing::error!(source, panic = %message, "source thread panicked; stopping the run");
+    sink.emit(&[source_panic_alert(source, &message, hostname)]);
+    // The caller adds which source this was.
+    Err(anyhow::anyhow!("panicked: {message}; the run stopped"))
+}
+
+/// The text of a panic payload (`panic!` gives a `&str` or a `String`).
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        (*text).to_string()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "(no message)".to_string()
+    }
+}
+
+/// The internal alert for a source whose thread panicked.
+fn source_panic_alert(source: &str, message: &str, hostname: &str) -> Alert {
+    let mut fields = std::collections::BTreeMap::new();
+    fields.insert("source.name".to_string(), source.into());
+    fields.insert("source.panic".to_string(), message.into());
+    let now_ns = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
+    Alert::internal(
+        "Source failure",
+        Priority::Critical,
+        "source",
+        hostname,
+        now_ns,
+        format!(
+            "Lanner internal: source `{source}` panicked ({message}); no more events come from it and the run stops"
+        ),
+        fields,
+    )
+}
+
+/// Test builds only: `LANNER_TEST_PANIC_SOURCE=<source>` makes that source's
+/// thread panic as it starts, so the tests can see a real panic reported.
+/// Compiled out of release builds.
+fn test_panic_hook(source: &str) {
+    #[cfg(debug_assertions)]
+    if std::env::var_os("LANNER_TEST_PANIC_SOURCE").is_some_and(|wanted| wanted == source) {
+        panic!("LANNER_TEST_PANIC_SOURCE asked source `{source}` to panic");
+    }
+    #[cfg(not(debug_assertions))]
+    let _ = source;
 }
 
 /// `$FALCO_HOSTNAME` if set (as Falco honours it), else the kernel's host name.

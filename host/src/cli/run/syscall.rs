@@ -13,7 +13,7 @@ use crate::{
 use anyhow::Context;
 use lanner_syscall_source::{
     CaptureRecord, ProbeConfig,
-    capture::{CaptureHeader, CaptureReader, CaptureWriter},
+    capture::{CaptureHeader, CaptureReader, CaptureWriter, ReadError},
     live::LiveSource,
     state::SystemState,
 };
@@ -36,6 +36,8 @@ pub struct SyscallRun {
     pub input: Option<PathBuf>,
     /// Write what is captured live to this capture file.
     pub record: Option<PathBuf>,
+    /// Keep environment values in the capture (else they are redacted).
+    pub record_environment: bool,
     /// Ring buffer bytes per CPU (`None`: the probe's default).
     pub ring_bytes_per_cpu: Option<u32>,
     /// Publish a metrics snapshot alert this often (`None`: never).
@@ -140,14 +142,20 @@ impl SyscallRun {
             config.ring_bytes_per_cpu = bytes;
         }
         let syscall_count = config.syscalls.len();
-        let mut live = LiveSource::start(&config).context("starting the syscall source")?;
+        // Before the probe: a path that is refused fails fast, with nothing attached.
         let mut recorder = match &self.record {
-            Some(path) => Some(
-                CaptureWriter::create(path, &CaptureHeader::new(hostname, start_ns))
-                    .context("opening the capture file")?,
-            ),
+            Some(path) => {
+                let header = CaptureHeader::new(hostname, start_ns);
+                let header = if self.record_environment {
+                    header.keeping_environment()
+                } else {
+                    header
+                };
+                Some(CaptureWriter::create(path, &header).context("--record")?)
+            }
             None => None,
         };
+        let mut live = LiveSource::start(&config).context("starting the syscall source")?;
         eprintln!(
             "lanner: syscall source attached; {} rules enabled; capturing {syscall_count} syscalls; printing alerts (Ctrl-C to stop)",
             ruleset.enabled_rules(evaluator.source)
@@ -209,9 +217,21 @@ impl SyscallRun {
         if let (Some(mut writer), Some(path)) = (recorder, &self.record) {
             writer.flush().context("recording")?;
             eprintln!(
-                "lanner: recorded {} records to {}",
+                "lanner: recorded {} records to {} (environment values {}){}",
                 writer.records(),
-                path.display()
+                path.display(),
+                if self.record_environment {
+                    "kept"
+                } else {
+                    "redacted"
+                },
+                match writer.oversize() {
+                    0 => String::new(),
+                    n => format!(
+                        "; {n} records longer than {} bytes left out",
+                        lanner_syscall_source::capture::MAX_LINE_BYTES
+                    ),
+                }
             );
         }
         Ok(())
@@ -255,7 +275,7 @@ fn replay(
                     return Ok(());
                 }
             }
-            Err(err @ lanner_syscall_source::capture::ReadError::Record { .. }) => {
+            Err(err @ (ReadError::Record { .. } | ReadError::LineTooLong { .. })) => {
                 malformed += 1;
                 eprintln!("lanner: skipping: {err}");
             }
