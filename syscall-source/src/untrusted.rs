@@ -204,6 +204,56 @@ pub fn read_text(root: &Dir, rel: &Path, cap: usize) -> Result<String, Untrusted
     })
 }
 
+/// What [`stat_cached`] tells of a file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CachedStat {
+    /// Inode number.
+    pub ino: u64,
+    /// Whether it is a directory.
+    pub is_dir: bool,
+    /// Last status change, ns since the epoch (`None` before it).
+    pub ctime_ns: Option<u64>,
+    /// Last modification, ns since the epoch (`None` before it).
+    pub mtime_ns: Option<u64>,
+}
+
+/// Stats `path` (following links: `/proc/PID/exe` and `/proc/PID/fd/N`
+/// are meant to be followed to the file they name) with
+/// `AT_STATX_DONT_SYNC`: a file on a network or FUSE file system is
+/// described from what the kernel has cached, without asking its server,
+/// which a container may run and stall.
+pub fn stat_cached(path: &Path) -> io::Result<CachedStat> {
+    let name = CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+    // SAFETY: statx is plain data, filled in by the kernel.
+    let mut stx: libc::statx = unsafe { std::mem::zeroed() };
+    // SAFETY: `name` and `stx` live across the call.
+    let rc = unsafe {
+        libc::statx(
+            libc::AT_FDCWD,
+            name.as_ptr(),
+            libc::AT_STATX_DONT_SYNC,
+            libc::STATX_TYPE | libc::STATX_INO | libc::STATX_CTIME | libc::STATX_MTIME,
+            &mut stx,
+        )
+    };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let ns = |t: libc::statx_timestamp| {
+        u64::try_from(t.tv_sec)
+            .ok()?
+            .checked_mul(1_000_000_000)?
+            .checked_add(u64::from(t.tv_nsec))
+    };
+    Ok(CachedStat {
+        ino: stx.stx_ino,
+        is_dir: u32::from(stx.stx_mode) & libc::S_IFMT == libc::S_IFDIR,
+        ctime_ns: ns(stx.stx_ctime),
+        mtime_ns: ns(stx.stx_mtime),
+    })
+}
+
 /// `openat2` below `dir` with `RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS`,
 /// retried while the kernel reports a concurrent rename (`EAGAIN`) or a
 /// signal, a bounded number of times.
@@ -386,6 +436,20 @@ mod tests {
             read_bounded(&proc_self, Path::new("status"), 8),
             Err(UntrustedReadError::TooLarge { cap: 8, .. })
         ));
+    }
+
+    #[test]
+    fn stats_from_the_cache_what_a_link_names() {
+        use std::os::unix::fs::MetadataExt;
+        let exe = stat_cached(Path::new("/proc/self/exe")).unwrap();
+        let meta = std::fs::metadata("/proc/self/exe").unwrap();
+        assert_eq!(exe.ino, meta.ino());
+        assert!(!exe.is_dir);
+        assert_eq!(
+            exe.mtime_ns.map(|ns| ns / 1_000_000_000),
+            Some(meta.mtime() as u64)
+        );
+        assert!(stat_cached(Path::new("/proc/self/cwd")).unwrap().is_dir);
     }
 
     #[test]

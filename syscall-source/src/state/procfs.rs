@@ -5,7 +5,7 @@ use super::container::{Container, container_of};
 use super::fd::{FdInfo, FdKind};
 use super::netfs::SocketTables;
 use crate::decode::BootClock;
-use crate::untrusted::{Dir, UntrustedReadError, read_bounded};
+use crate::untrusted::{Dir, UntrustedReadError, read_bounded, stat_cached};
 use std::{
     collections::HashMap,
     io,
@@ -328,7 +328,7 @@ fn read_fds(dir: &Path, proc: &Dir, namespaces: &mut NetNamespaces) -> Vec<FdInf
             let target = std::fs::read_link(entry.path()).ok()?;
             let target = target.to_string_lossy();
             let (mut kind, name) = classify_fd_link(&target);
-            if kind == FdKind::File && std::fs::metadata(entry.path()).is_ok_and(|m| m.is_dir()) {
+            if kind == FdKind::File && stat_cached(&entry.path()).is_ok_and(|m| m.is_dir) {
                 kind = FdKind::Directory;
             }
             let mut fd = FdInfo::new(num, kind, name);
@@ -508,7 +508,7 @@ fn read(
         .unwrap_or(u32::MAX);
     let cgroups = proc_text(proc, "cgroup", PROC_FILE_CAP).unwrap_or_default();
     let vpid = status_ns_id(&status, "NStgid:");
-    let exe_meta = std::fs::metadata(dir.join("exe")).ok();
+    let exe_meta = stat_cached(&dir.join("exe")).ok();
     let env = proc_bytes(proc, "environ", PROC_ARGS_CAP)
         .unwrap_or_default()
         .split(|&b| b == 0)
@@ -516,12 +516,6 @@ fn read(
         .map(|entry| String::from_utf8_lossy(entry).into_owned())
         .collect();
     let start_ns = stat.start_ticks.and_then(start_time_ns);
-    let timestamp = |secs: i64, nsecs: i64| {
-        u64::try_from(secs)
-            .ok()?
-            .checked_mul(1_000_000_000)?
-            .checked_add(u64::try_from(nsecs).ok()?)
-    };
     let cap_effective = status_caps(&status, "CapEff:");
     Ok(ProcessInfo {
         pgid: stat.pgrp,
@@ -535,13 +529,9 @@ fn read(
         cap_bounding: status_caps(&status, "CapBnd:"),
         caps_known: cap_effective.is_some(),
         env,
-        exe_ino: exe_meta.as_ref().map(|m| m.ino()),
-        exe_ctime_ns: exe_meta
-            .as_ref()
-            .and_then(|m| timestamp(m.ctime(), m.ctime_nsec())),
-        exe_mtime_ns: exe_meta
-            .as_ref()
-            .and_then(|m| timestamp(m.mtime(), m.mtime_nsec())),
+        exe_ino: exe_meta.map(|m| m.ino),
+        exe_ctime_ns: exe_meta.and_then(|m| m.ctime_ns),
+        exe_mtime_ns: exe_meta.and_then(|m| m.mtime_ns),
         exe_from_memfd: exe_path.starts_with("/memfd:"),
         exe_upper_layer: None,
         start_ns,
