@@ -19,6 +19,12 @@ const MAX_DEPTH: usize = 512;
 /// Most nodes a file may expand to, counting the copies made for aliases.
 const MAX_NODES: usize = 4_000_000;
 
+/// Most bytes of scalar text alias expansion may copy into a file's tree.
+/// The node limit alone lets one large anchored scalar be copied millions of
+/// times; this bounds the copies by size. Falco's own rules files use no
+/// aliases at all, and their whole text is under 1 MiB.
+const MAX_ALIAS_BYTES: usize = 16 << 20;
+
 /// A 1-based position in the source text (column counted in characters).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Pos {
@@ -112,14 +118,14 @@ impl Node {
         self.entry(key).is_some()
     }
 
-    /// How many nodes this subtree holds.
-    fn size(&self) -> usize {
-        let mut count = 0;
+    /// How big this subtree is: its nodes, and the bytes of its scalars.
+    fn size(&self) -> Size {
+        let mut size = Size::default();
         let mut stack = vec![self];
         while let Some(node) = stack.pop() {
-            count += 1;
+            size.nodes += 1;
             match &node.value {
-                Value::Scalar { .. } => {}
+                Value::Scalar { text, .. } => size.bytes += text.len(),
                 Value::Seq(items) => stack.extend(items.iter()),
                 Value::Map(entries) => {
                     for (k, v) in entries {
@@ -129,8 +135,17 @@ impl Node {
                 }
             }
         }
-        count
+        size
     }
+}
+
+/// What copying a subtree costs.
+#[derive(Clone, Copy, Debug, Default)]
+struct Size {
+    /// Nodes, the subtree's root included.
+    nodes: usize,
+    /// Bytes of scalar text (keys included).
+    bytes: usize,
 }
 
 /// A syntax error, with the parser's message and position.
@@ -161,8 +176,10 @@ enum Frame {
 struct Builder<'s> {
     shifts: &'s Shifts,
     stack: Vec<Frame>,
-    anchors: HashMap<usize, (Node, usize)>,
+    anchors: HashMap<usize, (Node, Size)>,
     nodes: usize,
+    /// Scalar bytes copied by alias expansion so far.
+    alias_bytes: usize,
     docs: Vec<Option<Node>>,
     root: Option<Node>,
 }
@@ -174,6 +191,21 @@ impl Builder<'_> {
             return Err(ParseError {
                 message: format!(
                     "document too large: more than {MAX_NODES} nodes after expanding aliases"
+                ),
+                pos,
+            });
+        }
+        Ok(())
+    }
+
+    /// Counts the scalar bytes an alias copies in, refusing past [`MAX_ALIAS_BYTES`].
+    fn count_alias_bytes(&mut self, bytes: usize, pos: Pos) -> Result<(), ParseError> {
+        self.alias_bytes = self.alias_bytes.saturating_add(bytes);
+        if self.alias_bytes > MAX_ALIAS_BYTES {
+            return Err(ParseError {
+                message: format!(
+                    "document too large: aliases expand to more than {} MiB of text",
+                    MAX_ALIAS_BYTES >> 20
                 ),
                 pos,
             });
@@ -230,14 +262,19 @@ impl Builder<'_> {
                 self.attach(node, anchor);
             }
             Event::Alias(id) => {
-                let Some((node, size)) = self.anchors.get(&id) else {
+                let Some(&(_, size)) = self.anchors.get(&id) else {
                     return Err(ParseError {
                         message: "alias refers to an unknown anchor".into(),
                         pos,
                     });
                 };
-                let (mut node, size) = (node.clone(), *size);
-                self.count(size, pos)?;
+                // Counted before the copy is made, so a refused copy costs nothing.
+                self.count(size.nodes, pos)?;
+                self.count_alias_bytes(size.bytes, pos)?;
+                let Some((node, _)) = self.anchors.get(&id) else {
+                    return Ok(());
+                };
+                let mut node = node.clone();
                 node.pos = pos;
                 self.attach(node, 0);
             }
@@ -393,6 +430,7 @@ fn parse_once(
         stack: Vec::new(),
         anchors: HashMap::new(),
         nodes: 0,
+        alias_bytes: 0,
         docs: Vec::new(),
         root: None,
         shifts,

@@ -182,6 +182,39 @@ fn alias_bombs_are_bounded() {
 }
 
 #[test]
+fn a_large_anchored_scalar_copied_by_many_aliases_is_refused_at_the_alias() {
+    // 1 MiB of text, anchored once, then referenced 10,000 times: few nodes,
+    // 10 GB of copies. The first alias past the byte budget is the one named.
+    let big = "x".repeat(1 << 20);
+    let mut text = format!("- list: big\n  items: [&big {big}]\n- list: copies\n  items:\n");
+    for _ in 0..10_000 {
+        text.push_str("  - *big\n");
+    }
+    let c = load_one(&text);
+    let errors = errors(&c);
+    assert_eq!(errors.len(), 1, "{:#?}", c.diagnostics);
+    let error = errors[0];
+    assert!(
+        error.message.contains("aliases expand to more than 16 MiB"),
+        "{error}"
+    );
+    // Line 5 holds the first alias, so the 17th copy is on line 21.
+    assert_eq!(error.location.as_ref().map(|l| l.line), Some(21), "{error}");
+    assert!(error.to_string().contains("test.yaml:21:"), "{error}");
+}
+
+#[test]
+fn aliases_within_the_byte_budget_still_expand() {
+    let big = "y".repeat(1 << 20);
+    let mut text = format!("- list: big\n  items: [&big {big}]\n- list: copies\n  items:\n");
+    for _ in 0..15 {
+        text.push_str("  - *big\n");
+    }
+    let c = load_one(&text);
+    assert!(errors(&c).is_empty(), "{:#?}", c.diagnostics);
+}
+
+#[test]
 fn exponential_list_chains_are_bounded() {
     // Each list names the next one ten times; substitution order expands them all.
     let mut text = String::new();
