@@ -17,6 +17,7 @@
 //!   fills, the cgroups removed meanwhile are pruned first, then the oldest.
 
 use super::seen::SeenSet;
+use crate::untrusted::{Dir, read_text};
 use std::{
     ffi::CString,
     io,
@@ -30,6 +31,9 @@ use std::{
 /// How many cgroup ids are remembered as announced. A host with more live
 /// cgroups than this re-announces some (one cheap record each).
 pub const ANNOUNCED_CAPACITY: usize = 8192;
+
+/// The most this process's mount table may hold to be read.
+const MOUNTINFO_CAP: usize = 16 << 20;
 
 /// How many directories one fallback walk visits at most.
 const WALK_LIMIT: usize = 1 << 20;
@@ -70,7 +74,11 @@ impl CgroupPaths {
     /// on hybrid hosts) from this process's mount table, and whether its
     /// cgroups can be opened by id.
     pub fn discover() -> Self {
-        let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+        // Bounded all the same: containers with shared mount propagation
+        // add mounts to the host's table.
+        let mounts = Dir::open(Path::new("/proc/self"))
+            .and_then(|proc| read_text(&proc, Path::new("mountinfo"), MOUNTINFO_CAP))
+            .unwrap_or_default();
         Self::at(cgroup2_mount(&mounts))
     }
 
