@@ -1,6 +1,8 @@
 //! Hostile plugins, as real components: an infinite loop, a memory bomb, a
-//! trap (at init, ingest and extraction), malformed values and a plugin
-//! built for a future contract. Each fault kills only that instance, is
+//! trap (at init, ingest and extraction), malformed values, a sleep, a busy
+//! loop inside a host call, a return value that aliases one buffer
+//! thousands of times, a plugin that imports sockets and a plugin built for
+//! a future contract. Each fault kills only that instance, is
 //! reported (fault report and internal alert naming the plugin), and the
 //! next call runs on a fresh instance.
 
@@ -17,11 +19,13 @@ use lanner_tests::{lanner, plugin_wasm};
 use std::{sync::Arc, time::Duration};
 
 const MEMORY_CAP: usize = 32 << 20;
+const RETURN_BUDGET: usize = 8 << 20;
 
 fn host() -> Arc<PluginHost> {
     let limits = Limits {
         call_timeout: Duration::from_millis(200),
         max_memory_bytes: MEMORY_CAP,
+        max_return_bytes: RETURN_BUDGET,
         ..Limits::default()
     };
     Arc::new(PluginHost::new(limits, ComponentCache::new(None)).expect("the plugin host starts"))
@@ -96,6 +100,51 @@ fn a_memory_bomb_is_stopped_at_the_cap_and_the_plugin_restarts() {
 #[test]
 fn a_trap_kills_only_the_instance_and_the_plugin_restarts() {
     faults_then_recovers(b"[\"trap\"]", |kind| matches!(kind, FaultKind::Trap(_)));
+}
+
+#[test]
+fn a_sleep_traps_instead_of_blocking_where_the_deadline_cannot_reach() {
+    faults_then_recovers(
+        b"[\"sleep\"]",
+        |kind| matches!(kind, FaultKind::Trap(reason) if reason.contains("may not sleep or wait")),
+    );
+}
+
+#[test]
+fn a_busy_loop_inside_a_host_call_is_stopped_at_the_deadline() {
+    faults_then_recovers(b"[\"log-flood\"]", |kind| {
+        matches!(kind, FaultKind::Timeout(_))
+    });
+}
+
+#[test]
+fn a_return_value_aliasing_one_buffer_is_refused_before_it_is_copied() {
+    // 4096 events whose data all point at one 1 MiB buffer: 4 GiB to copy.
+    faults_then_recovers(b"[\"alias\"]", |kind| {
+        *kind == FaultKind::ReturnTooLarge(RETURN_BUDGET)
+    });
+}
+
+#[test]
+fn a_plugin_that_imports_sockets_is_refused_naming_the_import() {
+    let host = host();
+    let net = plugin_wasm("lanner-plugin-hostile-net");
+    let error = host
+        .load_file(&net)
+        .err()
+        .expect("a plugin importing sockets is refused");
+    let message = error.to_string();
+    assert!(message.contains("wasi:sockets/"), "{message}");
+    assert!(message.contains("hostile_net.wasm"), "{message}");
+
+    let out = lanner()
+        .args(["plugins", "inspect"])
+        .arg(&net)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("wasi:sockets/"), "{stderr}");
 }
 
 #[test]
@@ -374,12 +423,12 @@ fn a_faulting_plugin_source_does_not_stop_the_other_sources_of_a_run() {
 }
 
 #[test]
-fn a_plugin_cannot_reach_files_environment_or_network() {
+fn a_plugin_cannot_reach_files_or_environment() {
     let host = host();
     let mut plugin = supervisor(&host);
     let ingested = plugin
         .ingest(b"[\"probe-sandbox\"]")
         .expect("probing works");
     let report = String::from_utf8(ingested.events[0].data.clone()).unwrap();
-    assert_eq!(report, "fs=denied env=0 net=denied");
+    assert_eq!(report, "fs=denied env=0");
 }

@@ -210,66 +210,165 @@ fn a_dropped_in_source_plugin_runs_and_its_fields_reach_the_rules() {
     );
 }
 
+/// Runs `lanner plugins list` with `cache` as its cache directory; returns stderr.
+fn list_with_cache(cache: &std::path::Path) -> String {
+    let out = lanner()
+        .env("LANNER_CACHE_DIR", cache)
+        .env("LANNER_LOG", "warn")
+        .args(["plugins", "list"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{stderr}");
+    stderr
+}
+
+/// The cache's compiled entries (not its key), with their contents.
+fn cache_entries(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "cwasm"))
+        .map(|p| {
+            let bytes = std::fs::read(&p).unwrap();
+            (p, bytes)
+        })
+        .collect();
+    entries.sort();
+    entries
+}
+
 #[test]
 fn compiled_plugins_are_cached_and_reused_across_runs() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
     let dir = lanner_tests::TempDir::new("plugin-cache");
     let cache = dir.path().join("cache");
-    let list = || {
-        let out = lanner()
-            .env("LANNER_CACHE_DIR", &cache)
-            .args(["plugins", "list"])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    list();
-    let entries = |dir: &std::path::Path| {
-        let mut entries: Vec<(std::path::PathBuf, std::time::SystemTime)> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| {
-                let e = e.unwrap();
-                (e.path(), e.metadata().unwrap().modified().unwrap())
-            })
-            .collect();
-        entries.sort();
-        entries
-    };
-    let first = entries(&cache);
+    list_with_cache(&cache);
+    let first = cache_entries(&cache);
     assert_eq!(
         first.len(),
         2,
         "one compiled entry per built-in plugin: {first:?}"
     );
-    assert!(
-        first
-            .iter()
-            .all(|(p, _)| p.extension().is_some_and(|e| e == "cwasm"))
-    );
-    list();
+    let private = |path: &std::path::Path| std::fs::symlink_metadata(path).unwrap().mode() & 0o777;
+    assert_eq!(private(&cache), 0o700);
+    assert_eq!(private(&cache.join("key")), 0o600);
+    assert!(first.iter().all(|(p, _)| private(p) == 0o600));
+    let modified = |path: &std::path::Path| std::fs::metadata(path).unwrap().modified().unwrap();
+    let stamps: Vec<_> = first.iter().map(|(p, _)| modified(p)).collect();
+    let stderr = list_with_cache(&cache);
+    assert!(!stderr.contains("refusing"), "{stderr}");
     assert_eq!(
-        entries(&cache),
-        first,
+        first.iter().map(|(p, _)| modified(p)).collect::<Vec<_>>(),
+        stamps,
         "the second run reuses the entries unchanged"
     );
 
     // A cache directory others can write to is not trusted.
-    use std::os::unix::fs::PermissionsExt;
     let open = dir.path().join("open");
     std::fs::create_dir_all(&open).unwrap();
     std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let stderr = list_with_cache(&open);
+    assert!(stderr.contains("writable by every user"), "{stderr}");
+    assert_eq!(std::fs::read_dir(&open).unwrap().count(), 0);
+
+    // Nor is one below a parent others can write to (not sticky), though
+    // the cache directory itself is private.
+    let below = open.join("cache");
+    std::fs::create_dir(&below).unwrap();
+    std::fs::set_permissions(&below, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let stderr = list_with_cache(&below);
+    assert!(
+        stderr.contains(&format!("refusing {}", open.display())),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_dir(&below).unwrap().count(), 0);
+}
+
+#[test]
+fn planted_symlinked_foreign_and_tampered_cache_entries_are_refused_and_recompiled() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = lanner_tests::TempDir::new("plugin-cache-attacks");
+    let cache = dir.path().join("cache");
+    list_with_cache(&cache);
+    let good = cache_entries(&cache);
+    let (victim, original) = good[0].clone();
+    // Another cache (another key) compiles the same plugins: its entries
+    // are genuine machine code, just not written by this cache's owner.
+    let other = dir.path().join("other");
+    list_with_cache(&other);
+    let foreign_code = std::fs::read(other.join(victim.file_name().unwrap())).unwrap();
+
+    let attacks: [(&str, &dyn Fn(), &str); 4] = [
+        (
+            "tampered",
+            &|| {
+                let mut bytes = original.clone();
+                let last = bytes.len() - 1;
+                bytes[last] ^= 1;
+                std::fs::write(&victim, bytes).unwrap();
+            },
+            "authentication tag does not match",
+        ),
+        (
+            "planted",
+            &|| std::fs::write(&victim, &foreign_code).unwrap(),
+            "authentication tag does not match",
+        ),
+        (
+            "symlinked",
+            &|| {
+                std::fs::remove_file(&victim).unwrap();
+                std::os::unix::fs::symlink(other.join(victim.file_name().unwrap()), &victim)
+                    .unwrap();
+            },
+            "symbolic link",
+        ),
+        (
+            "foreign-owned",
+            &|| std::os::unix::fs::chown(&victim, Some(65534), None).unwrap(),
+            "owned by uid 65534",
+        ),
+    ];
+    for (name, attack, reason) in attacks {
+        attack();
+        let stderr = list_with_cache(&cache);
+        assert!(
+            stderr.contains("refusing a compiled plugin from the cache") && stderr.contains(reason),
+            "{name}: {stderr}"
+        );
+        // Recompiled and rewritten: a genuine private entry of ours again.
+        let meta = std::fs::symlink_metadata(&victim).unwrap();
+        assert!(meta.file_type().is_file(), "{name}");
+        assert_eq!(meta.uid(), 0, "{name}");
+        assert_eq!(meta.mode() & 0o777, 0o600, "{name}");
+        let stderr = list_with_cache(&cache);
+        assert!(!stderr.contains("refusing"), "{name}: {stderr}");
+    }
+}
+
+#[test]
+fn root_caches_under_var_cache_whatever_home_says() {
+    // `sudo -E` keeps a user's HOME: root must not put native code there.
+    let dir = lanner_tests::TempDir::new("root-cache-home");
     let out = lanner()
-        .env("LANNER_CACHE_DIR", &open)
-        .env("LANNER_LOG", "warn")
+        .env_remove("LANNER_CACHE_DIR")
+        .env_remove("XDG_CACHE_HOME")
+        .env("HOME", dir.path())
         .args(["plugins", "list"])
         .output()
         .unwrap();
-    assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("writable by others"));
-    assert_eq!(std::fs::read_dir(&open).unwrap().count(), 0);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "nothing is written below HOME"
+    );
+    assert!(!cache_entries(std::path::Path::new("/var/cache/lanner/plugins")).is_empty());
 }
 
 #[test]

@@ -3,6 +3,7 @@
 use crate::{
     engine::{Ruleset, RulesetOptions, diagnostics::Severity, loader::RulesSource},
     fields::Registry,
+    plugin::trust,
 };
 use anyhow::{Context, bail};
 use std::{path::Path, path::PathBuf, sync::Arc};
@@ -19,8 +20,13 @@ const DEFAULT_RULES: &[(&str, &str)] = &[
     ),
 ];
 
+/// Largest rules file read; Falco's largest is well under 1 MiB.
+const MAX_RULES_FILE_BYTES: u64 = 64 << 20;
+
 /// Reads `paths` in order (directories expand to their sorted *.yaml/*.yml
-/// files); with no paths, the built-in rules.
+/// files); with no paths, the built-in rules. Every file and directory must
+/// pass the ownership checks of [`trust`]: rules decide what is detected, so
+/// a file others can write could blind detection.
 pub fn read(paths: &[PathBuf]) -> anyhow::Result<Vec<RulesSource>> {
     if paths.is_empty() {
         return Ok(DEFAULT_RULES
@@ -34,12 +40,8 @@ pub fn read(paths: &[PathBuf]) -> anyhow::Result<Vec<RulesSource>> {
     let mut sources = Vec::new();
     for path in paths {
         if path.is_dir() {
-            let mut files: Vec<PathBuf> = std::fs::read_dir(path)
-                .with_context(|| format!("reading rules directory {}", path.display()))?
-                .filter_map(|entry| entry.ok().map(|e| e.path()))
-                .filter(|p| p.is_file() && is_yaml(p))
-                .collect();
-            files.sort();
+            let files = trust::list_dir(path, &["yaml", "yml"])
+                .with_context(|| format!("reading rules directory {}", path.display()))?;
             for file in files {
                 sources.push(read_file(&file)?);
             }
@@ -50,16 +52,11 @@ pub fn read(paths: &[PathBuf]) -> anyhow::Result<Vec<RulesSource>> {
     Ok(sources)
 }
 
-fn is_yaml(path: &Path) -> bool {
-    matches!(
-        path.extension().and_then(|e| e.to_str()),
-        Some("yaml" | "yml")
-    )
-}
-
 fn read_file(path: &Path) -> anyhow::Result<RulesSource> {
-    let text = std::fs::read_to_string(path)
+    let bytes = trust::read_file(path, MAX_RULES_FILE_BYTES)
         .with_context(|| format!("reading rules file {}", path.display()))?;
+    let text = String::from_utf8(bytes)
+        .with_context(|| format!("reading rules file {}: it is not UTF-8", path.display()))?;
     Ok(RulesSource {
         name: Arc::from(path.display().to_string()),
         text,

@@ -72,7 +72,20 @@ pub fn load_plugins(
         .find(|s| s.name() == spec.name())
     {
         Some(existing) => {
-            tracing::info!(plugin = spec.name(), from = %spec.plugin.origin, "replaces {}", existing.plugin.origin);
+            // Replacing a built-in changes what Lanner detects (a writable
+            // plugin directory could blind audit detection): say so loudly.
+            if existing.origin == PluginOrigin::Builtin {
+                tracing::warn!(
+                    plugin = spec.name(),
+                    "plugin `{}` version {} from {} replaces the built-in version {}",
+                    spec.name(),
+                    spec.plugin.info.version,
+                    spec.plugin.origin,
+                    existing.plugin.info.version,
+                );
+            } else {
+                tracing::info!(plugin = spec.name(), from = %spec.plugin.origin, "replaces {}", existing.plugin.origin);
+            }
             *existing = spec;
         }
         None => specs.push(spec),
@@ -163,18 +176,8 @@ fn resolve(path: &Path, dirs: &[PathBuf]) -> PathBuf {
         .unwrap_or_else(|| path.to_path_buf())
 }
 
-/// The `.wasm` files of `dir`, sorted by name.
+/// The `.wasm` files of `dir`, sorted by name; the directory (and each file,
+/// when read) must pass the ownership checks of [`super::trust`].
 fn wasm_files(dir: &Path) -> Result<Vec<PathBuf>, PluginError> {
-    let read_error = |source| PluginError::Read {
-        path: dir.display().to_string(),
-        source,
-    };
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(read_error)?
-        .filter_map(Result::ok)
-        .map(|entry| entry.path())
-        .filter(|path| path.extension().is_some_and(|e| e == "wasm") && path.is_file())
-        .collect();
-    files.sort();
-    Ok(files)
+    Ok(super::trust::list_dir(dir, &["wasm"])?)
 }

@@ -3,10 +3,15 @@
 
 use super::{
     Pre,
-    bindings::{extractor::ExtractorPlugin, source::SourcePlugin, wit},
+    bindings::wit,
+    returns,
     sandbox::{self, FaultKind, Limits, PluginState},
+    watchdog,
 };
-use wasmtime::{Engine, Store};
+use wasmtime::{
+    Engine, Store,
+    component::{Func, Instance, TypedFunc},
+};
 
 /// A call that left the instance unusable: it must be dropped and replaced.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -38,28 +43,108 @@ pub enum CallError {
     },
 }
 
-enum Bindings {
-    Source(SourcePlugin),
-    Extractor(ExtractorPlugin),
+/// The exports of one instance, looked up and type-checked once against the
+/// budgeted return types of [`returns`] (see there for why not bindgen's).
+struct Exports {
+    info: Func,
+    fields: Func,
+    config_schema: Func,
+    init: Func,
+    extract: Func,
+    /// `open`, `ingest` and `next-batch`, for sources.
+    source: Option<SourceExports>,
+}
+
+struct SourceExports {
+    open: Func,
+    ingest: Func,
+    next_batch: Func,
+}
+
+type InfoFn = TypedFunc<(), (returns::PluginInfo,)>;
+type FieldsFn = TypedFunc<(), (returns::Capped<Vec<returns::FieldInfo>>,)>;
+type SchemaFn = TypedFunc<(), (Option<returns::Text>,)>;
+type NextBatchFn =
+    TypedFunc<(u32,), (Result<returns::Capped<Vec<returns::Event>>, returns::BatchEnd>,)>;
+
+impl Exports {
+    fn load(
+        store: &mut Store<PluginState>,
+        instance: &Instance,
+        source: bool,
+    ) -> wasmtime::Result<Self> {
+        let mut func = |interface: Option<&str>, name: &str| -> wasmtime::Result<Func> {
+            let parent = match interface {
+                Some(interface) => Some(
+                    instance
+                        .get_export_index(&mut *store, None, interface)
+                        .ok_or_else(|| wasmtime::format_err!("no export `{interface}`"))?,
+                ),
+                None => None,
+            };
+            let index = instance
+                .get_export_index(&mut *store, parent.as_ref(), name)
+                .ok_or_else(|| wasmtime::format_err!("no export `{name}`"))?;
+            instance
+                .get_func(&mut *store, index)
+                .ok_or_else(|| wasmtime::format_err!("export `{name}` is not a function"))
+        };
+        let exports = Self {
+            info: func(None, "info")?,
+            fields: func(None, "fields")?,
+            config_schema: func(None, "config-schema")?,
+            init: func(None, "init")?,
+            extract: func(None, "extract")?,
+            source: if source {
+                let interface = format!("lanner:plugin/source@{}", super::CONTRACT_VERSION);
+                Some(SourceExports {
+                    open: func(Some(&interface), "open")?,
+                    ingest: func(Some(&interface), "ingest")?,
+                    next_batch: func(Some(&interface), "next-batch")?,
+                })
+            } else {
+                None
+            },
+        };
+        // Type-check each export once against the types it is called with,
+        // so each call can skip the check.
+        exports.info.typed::<(), (returns::PluginInfo,)>(&*store)?;
+        exports
+            .fields
+            .typed::<(), (returns::Capped<Vec<returns::FieldInfo>>,)>(&*store)?;
+        exports
+            .config_schema
+            .typed::<(), (Option<returns::Text>,)>(&*store)?;
+        exports
+            .init
+            .typed::<(&str,), (Result<(), returns::Text>,)>(&*store)?;
+        exports.extract.typed::<
+            (&[wit::EventRef], &[wit::FieldRequest]),
+            (Result<returns::Capped<Vec<returns::FieldValue>>, returns::Text>,),
+        >(&*store)?;
+        if let Some(source) = &exports.source {
+            source
+                .open
+                .typed::<(&str,), (Result<(), returns::Text>,)>(&*store)?;
+            source
+                .ingest
+                .typed::<(&[u8],), (returns::Ingested,)>(&*store)?;
+            source.next_batch.typed::<
+                (u32,),
+                (Result<returns::Capped<Vec<returns::Event>>, returns::BatchEnd>,),
+            >(&*store)?;
+        }
+        Ok(exports)
+    }
 }
 
 /// A live plugin instance.
 pub struct PluginInstance {
     store: Store<PluginState>,
-    bindings: Bindings,
+    exports: Exports,
     limits: Limits,
     name: String,
     dead: Option<Fault>,
-}
-
-/// Calls a function every world exports, whichever world the instance has.
-macro_rules! any_world {
-    ($bindings:expr, $plugin:ident => $call:expr) => {
-        match $bindings {
-            Bindings::Source($plugin) => $call,
-            Bindings::Extractor($plugin) => $call,
-        }
-    };
 }
 
 impl PluginInstance {
@@ -70,13 +155,14 @@ impl PluginInstance {
         name: &str,
     ) -> wasmtime::Result<Self> {
         let mut store = sandbox::new_store(engine, limits, name);
-        let bindings = match pre {
-            Pre::Source(pre) => Bindings::Source(pre.instantiate(&mut store)?),
-            Pre::Extractor(pre) => Bindings::Extractor(pre.instantiate(&mut store)?),
+        let (instance, source) = match pre {
+            Pre::Source(pre) => (pre.instance_pre().instantiate(&mut store)?, true),
+            Pre::Extractor(pre) => (pre.instance_pre().instantiate(&mut store)?, false),
         };
+        let exports = Exports::load(&mut store, &instance, source)?;
         Ok(Self {
             store,
-            bindings,
+            exports,
             limits: limits.clone(),
             name: name.to_string(),
             dead: None,
@@ -89,22 +175,46 @@ impl PluginInstance {
     }
 
     /// Runs one call under a fresh deadline; a trap marks the instance dead.
+    ///
+    /// Three limits apply besides the instance's memory cap: the epoch
+    /// deadline (wasm code), the byte budget on the returned value (lifting),
+    /// and the wall-clock watchdog, which reports a call stuck past its
+    /// deadline anywhere (a host call included) and makes it a fault when it
+    /// returns, so the instance is replaced.
     fn call<R>(
         &mut self,
         call: &'static str,
-        f: impl FnOnce(&Bindings, &mut Store<PluginState>) -> wasmtime::Result<R>,
+        f: impl FnOnce(&Exports, &mut Store<PluginState>) -> wasmtime::Result<R>,
     ) -> Result<R, Fault> {
         if let Some(fault) = &self.dead {
             return Err(fault.clone());
         }
         sandbox::arm_deadline(&mut self.store, &self.limits);
-        match f(&self.bindings, &mut self.store) {
-            Ok(result) => Ok(result),
-            Err(error) => {
+        let watch = watchdog::watch(&self.name, call, self.limits.call_timeout);
+        let budget = returns::Budget::arm(self.limits.max_return_bytes);
+        let result = f(&self.exports, &mut self.store);
+        let kind = if budget.exceeded() {
+            Some(FaultKind::ReturnTooLarge(self.limits.max_return_bytes))
+        } else if watch.overdue() {
+            Some(FaultKind::Stuck(watch.elapsed()))
+        } else {
+            result
+                .as_ref()
+                .err()
+                .map(|error| sandbox::classify(error, &self.store, &self.limits))
+        };
+        drop(budget);
+        match kind {
+            None => result.map_err(|error| Fault {
+                plugin: self.name.clone(),
+                call,
+                kind: FaultKind::Trap(format!("{error:#}")),
+            }),
+            Some(kind) => {
                 let fault = Fault {
                     plugin: self.name.clone(),
                     call,
-                    kind: sandbox::classify(&error, &self.store, &self.limits),
+                    kind,
                 };
                 self.dead = Some(fault.clone());
                 Err(fault)
@@ -122,48 +232,66 @@ impl PluginInstance {
 
     /// The plugin's identity.
     pub fn info(&mut self) -> Result<wit::PluginInfo, CallError> {
-        Ok(self.call("info", |b, store| any_world!(b, p => p.call_info(store)))?)
+        let (info,) = self.call("info", |e, store| {
+            // SAFETY: type-checked against these types in `Exports::load`.
+            unsafe { InfoFn::new_unchecked(e.info) }.call(store, ())
+        })?;
+        Ok(info.into())
     }
 
     /// The plugin's field table.
     pub fn fields(&mut self) -> Result<Vec<wit::FieldInfo>, CallError> {
-        Ok(self.call(
-            "fields",
-            |b, store| any_world!(b, p => p.call_fields(store)),
-        )?)
+        let (fields,) = self.call("fields", |e, store| {
+            // SAFETY: type-checked against these types in `Exports::load`.
+            unsafe { FieldsFn::new_unchecked(e.fields) }.call(store, ())
+        })?;
+        Ok(fields.0.into_iter().map(wit::FieldInfo::from).collect())
     }
 
     /// The plugin's configuration schema.
     pub fn config_schema(&mut self) -> Result<Option<String>, CallError> {
-        Ok(self.call(
-            "config-schema",
-            |b, store| any_world!(b, p => p.call_config_schema(store)),
-        )?)
+        let (schema,) = self.call("config-schema", |e, store| {
+            // SAFETY: type-checked against these types in `Exports::load`.
+            unsafe { SchemaFn::new_unchecked(e.config_schema) }.call(store, ())
+        })?;
+        Ok(schema.map(|t| t.0))
     }
 
     /// Configures the plugin with validated JSON.
     pub fn init(&mut self, config: &str) -> Result<(), CallError> {
-        self.call(
-            "init",
-            |b, store| any_world!(b, p => p.call_init(store, config)),
-        )?
-        .map_err(|message| self.refused("init", message))
+        let (result,) = self.call("init", |e, store| {
+            // SAFETY: type-checked against these types in `Exports::load`;
+            // the `'static` in the alias is only the type's shape, the
+            // argument is borrowed for the call alone.
+            unsafe { TypedFunc::<(&str,), (Result<(), returns::Text>,)>::new_unchecked(e.init) }
+                .call(store, (config,))
+        })?;
+        result.map_err(|message| self.refused("init", message.0))
     }
 
     /// Opens the source with its parameters; extractors have nothing to open.
     pub fn open(&mut self, params: &str) -> Result<(), CallError> {
-        let result = self.call("open", |b, store| match b {
-            Bindings::Source(p) => p.lanner_plugin_source().call_open(store, params),
-            Bindings::Extractor(_) => Ok(Ok(())),
+        let (result,) = self.call("open", |e, store| match &e.source {
+            // SAFETY: type-checked against these types in `Exports::load`.
+            Some(source) => unsafe {
+                TypedFunc::<(&str,), (Result<(), returns::Text>,)>::new_unchecked(source.open)
+            }
+            .call(store, (params,)),
+            None => Ok((Ok(()),)),
         })?;
-        result.map_err(|message| self.refused("open", message))
+        result.map_err(|message| self.refused("open", message.0))
     }
 
     /// Splits a payload into events (sources only; an extractor rejects it).
     pub fn ingest(&mut self, payload: &[u8]) -> Result<wit::Ingested, Fault> {
-        self.call("ingest", |b, store| match b {
-            Bindings::Source(p) => p.lanner_plugin_source().call_ingest(store, payload),
-            Bindings::Extractor(_) => Ok(wit::Ingested {
+        self.call("ingest", |e, store| match &e.source {
+            // SAFETY: type-checked against these types in `Exports::load`.
+            Some(source) => {
+                unsafe { TypedFunc::<(&[u8],), (returns::Ingested,)>::new_unchecked(source.ingest) }
+                    .call(store, (payload,))
+                    .map(|(ingested,)| ingested.into())
+            }
+            None => Ok(wit::Ingested {
                 events: Vec::new(),
                 rejected: vec!["an extractor plugin takes no payloads".into()],
             }),
@@ -175,9 +303,12 @@ impl PluginInstance {
         &mut self,
         max_events: u32,
     ) -> Result<Result<Vec<wit::Event>, wit::BatchEnd>, Fault> {
-        self.call("next-batch", |b, store| match b {
-            Bindings::Source(p) => p.lanner_plugin_source().call_next_batch(store, max_events),
-            Bindings::Extractor(_) => Ok(Err(wit::BatchEnd::Eof)),
+        self.call("next-batch", |e, store| match &e.source {
+            // SAFETY: type-checked against these types in `Exports::load`.
+            Some(source) => unsafe { NextBatchFn::new_unchecked(source.next_batch) }
+                .call(store, (max_events,))
+                .map(|(batch,)| batch.map(returns::events).map_err(wit::BatchEnd::from)),
+            None => Ok(Err(wit::BatchEnd::Eof)),
         })
     }
 
@@ -187,10 +318,18 @@ impl PluginInstance {
         events: &[wit::EventRef],
         requests: &[wit::FieldRequest],
     ) -> Result<Vec<wit::FieldValue>, CallError> {
-        self.call(
-            "extract",
-            |b, store| any_world!(b, p => p.call_extract(store, events, requests)),
-        )?
-        .map_err(|message| self.refused("extract", message))
+        let (result,) = self.call("extract", |e, store| {
+            // SAFETY: type-checked against these types in `Exports::load`.
+            unsafe {
+                TypedFunc::<
+                    (&[wit::EventRef], &[wit::FieldRequest]),
+                    (Result<returns::Capped<Vec<returns::FieldValue>>, returns::Text>,),
+                >::new_unchecked(e.extract)
+            }
+            .call(store, (events, requests))
+        })?;
+        result
+            .map(|values| values.0.into_iter().map(wit::FieldValue::from).collect())
+            .map_err(|message| self.refused("extract", message.0))
     }
 }

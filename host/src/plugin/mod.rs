@@ -1,7 +1,8 @@
 //! The WebAssembly component host for plugins.
 //!
-//! One [`PluginHost`] per process owns the wasmtime engine, the linker (WASI
-//! that grants nothing, plus the `log` import) and the compiled-component
+//! One [`PluginHost`] per process owns the wasmtime engine, the linker (the
+//! few WASI interfaces a plugin needs, granting nothing and unable to block
+//! or reach the network, plus the `log` import) and the compiled-component
 //! cache. [`PluginHost::load`] compiles a component, checks its contract
 //! version and reads its identity, fields and configuration schema;
 //! [`PluginHost::instantiate`] makes a [`PluginInstance`] whose every call has
@@ -13,9 +14,12 @@ mod cache;
 mod catalog;
 mod contract;
 mod instance;
+mod returns;
 mod sandbox;
 mod schema;
 pub mod supervisor;
+pub mod trust;
+pub mod watchdog;
 
 pub use cache::ComponentCache;
 pub use catalog::{BUILTIN_PLUGINS, PluginOrigin, PluginSelection, PluginSpec, load_plugins};
@@ -40,6 +44,9 @@ use wasmtime::{
     Config, Engine,
     component::{Component, HasSelf, Linker},
 };
+
+/// Largest plugin component read from disk; real ones are a few MiB.
+const MAX_COMPONENT_BYTES: u64 = 256 << 20;
 
 /// Why a plugin could not be loaded or called.
 #[derive(Debug, thiserror::Error)]
@@ -85,6 +92,9 @@ pub enum PluginError {
         /// Its message.
         reason: String,
     },
+    /// A plugin file or directory that others could have written.
+    #[error(transparent)]
+    Untrusted(#[from] trust::Untrusted),
     /// The engine could not be configured.
     #[error("wasm engine: {0}")]
     Engine(String),
@@ -157,7 +167,7 @@ impl PluginHost {
         config.max_wasm_stack(limits.max_stack_bytes);
         let engine = Engine::new(&config).map_err(engine_error)?;
         let mut linker = Linker::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(engine_error)?;
+        sandbox::add_wasi(&mut linker).map_err(engine_error)?;
         bindings::wit_log::add_to_linker::<_, HasSelf<PluginState>>(&mut linker, |state| state)
             .map_err(engine_error)?;
         sandbox::start_epoch_ticker(&engine)
@@ -175,13 +185,11 @@ impl PluginHost {
         &self.limits
     }
 
-    /// Reads and loads the component at `path`.
+    /// Reads and loads the component at `path`, which must pass the
+    /// ownership checks of [`trust`] (it is code this process will run).
     pub fn load_file(&self, path: &Path) -> Result<LoadedPlugin, PluginError> {
         let display = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|source| PluginError::Read {
-            path: display.clone(),
-            source,
-        })?;
+        let bytes = trust::read_file(path, MAX_COMPONENT_BYTES)?;
         self.load(&display, &bytes)
     }
 
@@ -198,6 +206,12 @@ impl PluginHost {
             .component(&self.engine, bytes)
             .map_err(|e| invalid(format!("{e:#}")))?;
         self.check_contract_names(origin, &component)?;
+        if let Some(import) = sandbox::unlinked_import(&self.engine, &component) {
+            return Err(invalid(format!(
+                "it imports `{import}`, which Lanner does not give plugins (no network, no name lookup, nothing beyond {})",
+                sandbox::linked_interfaces().join(", ")
+            )));
+        }
         let instance_pre = self
             .linker
             .instantiate_pre(&component)

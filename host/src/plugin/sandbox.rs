@@ -1,10 +1,29 @@
-//! Per-instance confinement: a memory cap that says when it was hit, a call
-//! deadline, a WASI context that grants nothing, and the log import.
+//! Per-instance confinement: one memory budget over all of an instance's
+//! memories and tables, small counts of each, a call deadline, the few WASI
+//! interfaces a plugin's standard library needs (granting nothing), and the
+//! log import.
+//!
+//! # What a plugin can import
+//!
+//! Only [`linked_interfaces`]: environment, arguments and exit (all empty),
+//! stdio (closed input, discarded output), wall and monotonic clocks,
+//! randomness, streams and their errors, and a filesystem with no
+//! directories. Sockets and name lookup are not linked: a component that
+//! imports them is refused when it is loaded, naming the import. Waiting is
+//! not possible: `wasi:clocks/monotonic-clock` is Lanner's own, whose
+//! `subscribe-*` functions (what `sleep` and timed polls are built on) trap,
+//! so no plugin call can block where the epoch deadline cannot reach it.
 
 use super::bindings::wit_log;
-use std::time::Duration;
-use wasmtime::{Engine, ResourceLimiter, Store, Trap};
-use wasmtime_wasi::{ResourceTable, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use std::time::{Duration, Instant};
+use wasmtime::{
+    Engine, ResourceLimiter, Store, Trap,
+    component::{HasData, Linker, Resource},
+};
+use wasmtime_wasi::{
+    ResourceTable, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView, cli::WasiCli,
+    filesystem::WasiFilesystem, p2::DynPollable, random::WasiRandom,
+};
 
 /// How often the engine's epoch advances; deadlines are counted in these ticks.
 const EPOCH_TICK: Duration = Duration::from_millis(10);
@@ -13,8 +32,21 @@ const EPOCH_TICK: Duration = Duration::from_millis(10);
 /// flood the host's log with one call.
 const MAX_LOG_MESSAGE: usize = 4096;
 
-/// Most table elements an instance may hold (function references, resources).
-const MAX_TABLE_ELEMENTS: usize = 100_000;
+/// Host bytes one table element costs, charged to the instance's memory
+/// budget (a function reference is a pointer plus bookkeeping).
+const TABLE_ELEMENT_BYTES: usize = 16;
+
+/// Most core instances one plugin may create: a Rust `wasm32-wasip2`
+/// component needs a handful (its module, adapter shims and fixups).
+const MAX_INSTANCES: usize = 16;
+/// Most linear memories one plugin may create (it needs one).
+const MAX_MEMORIES: usize = 2;
+/// Most tables one plugin may create (its module's and the shims').
+const MAX_TABLES: usize = 4;
+
+/// Most log lines a plugin may write in one call; the rest are counted and
+/// dropped, so a plugin cannot flood the host's log in a loop.
+const MAX_LOG_LINES_PER_CALL: u32 = 100;
 
 /// Limits applied to every plugin instance.
 #[derive(Clone, Debug)]
@@ -25,6 +57,9 @@ pub struct Limits {
     pub max_memory_bytes: usize,
     /// Most wasm stack a call may use, in bytes.
     pub max_stack_bytes: usize,
+    /// Most bytes of host data one call may return (strings and lists,
+    /// counted as the host copies them); more faults the instance.
+    pub max_return_bytes: usize,
 }
 
 impl Default for Limits {
@@ -33,41 +68,69 @@ impl Default for Limits {
             call_timeout: Duration::from_secs(1),
             max_memory_bytes: 256 << 20,
             max_stack_bytes: 512 << 10,
+            max_return_bytes: 64 << 20,
         }
     }
 }
 
-/// Caps an instance's memory and remembers when the cap refused a request,
-/// so the failure is reported as "out of memory" rather than a bare trap.
-struct MemoryCap {
+/// One memory budget for the whole instance (every memory and table
+/// together) and small counts of instances, memories and tables; remembers
+/// when the budget refused a request, so the failure is reported as "out of
+/// memory" rather than a bare trap.
+struct InstanceLimiter {
     max_bytes: usize,
+    /// Bytes of every memory and table of the instance.
+    used: usize,
     exceeded: bool,
 }
 
-impl ResourceLimiter for MemoryCap {
-    fn memory_growing(
-        &mut self,
-        _current: usize,
-        desired: usize,
-        _maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
-        if desired > self.max_bytes {
+impl InstanceLimiter {
+    fn grow(&mut self, current: usize, desired: usize) -> wasmtime::Result<bool> {
+        let total = (self.used - current.min(self.used)).saturating_add(desired);
+        if total > self.max_bytes {
             self.exceeded = true;
             return Err(wasmtime::Error::msg(format!(
                 "memory limit of {} MiB exceeded",
                 self.max_bytes >> 20
             )));
         }
+        self.used = total;
         Ok(true)
+    }
+}
+
+impl ResourceLimiter for InstanceLimiter {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        self.grow(current, desired)
     }
 
     fn table_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        Ok(desired <= MAX_TABLE_ELEMENTS)
+        self.grow(
+            current.saturating_mul(TABLE_ELEMENT_BYTES),
+            desired.saturating_mul(TABLE_ELEMENT_BYTES),
+        )
+    }
+
+    fn instances(&self) -> usize {
+        MAX_INSTANCES
+    }
+
+    fn memories(&self) -> usize {
+        MAX_MEMORIES
+    }
+
+    fn tables(&self) -> usize {
+        MAX_TABLES
     }
 }
 
@@ -75,9 +138,11 @@ impl ResourceLimiter for MemoryCap {
 pub struct PluginState {
     wasi: WasiCtx,
     table: ResourceTable,
-    memory: MemoryCap,
+    memory: InstanceLimiter,
     /// The plugin's name, for log lines.
     plugin: String,
+    /// Log lines written in the current call.
+    log_lines: u32,
 }
 
 impl WasiView for PluginState {
@@ -91,6 +156,16 @@ impl WasiView for PluginState {
 
 impl wit_log::Host for PluginState {
     fn write(&mut self, level: wit_log::Level, message: String) {
+        self.log_lines = self.log_lines.saturating_add(1);
+        if self.log_lines > MAX_LOG_LINES_PER_CALL {
+            if self.log_lines == MAX_LOG_LINES_PER_CALL + 1 {
+                tracing::warn!(
+                    plugin = self.plugin.as_str(),
+                    "plugin wrote more than {MAX_LOG_LINES_PER_CALL} log lines in one call; dropping the rest of this call's"
+                );
+            }
+            return;
+        }
         let mut message = message;
         if message.len() > MAX_LOG_MESSAGE {
             let mut cut = MAX_LOG_MESSAGE;
@@ -130,11 +205,13 @@ pub fn new_store(engine: &Engine, limits: &Limits, plugin: &str) -> Store<Plugin
         PluginState {
             wasi,
             table: ResourceTable::new(),
-            memory: MemoryCap {
+            memory: InstanceLimiter {
                 max_bytes: limits.max_memory_bytes,
+                used: 0,
                 exceeded: false,
             },
             plugin: plugin.to_string(),
+            log_lines: 0,
         },
     );
     store.limiter(|state| &mut state.memory);
@@ -146,6 +223,7 @@ pub fn new_store(engine: &Engine, limits: &Limits, plugin: &str) -> Store<Plugin
 pub fn arm_deadline(store: &mut Store<PluginState>, limits: &Limits) {
     let ticks = limits.call_timeout.as_millis() / EPOCH_TICK.as_millis();
     store.set_epoch_deadline(ticks.max(1) as u64);
+    store.data_mut().log_lines = 0;
 }
 
 /// Starts the thread that advances `engine`'s epoch; it ends when the engine is dropped.
@@ -172,6 +250,10 @@ pub enum FaultKind {
     OutOfMemory(usize),
     /// The wasm stack overflowed.
     StackOverflow,
+    /// The call returned more host data than its byte budget.
+    ReturnTooLarge(usize),
+    /// The watchdog found the call stuck past its deadline (in a host call).
+    Stuck(Duration),
     /// Any other trap (a panic, `unreachable`, an out-of-bounds access, ...).
     Trap(String),
 }
@@ -184,6 +266,15 @@ impl std::fmt::Display for FaultKind {
                 write!(f, "exceeded its memory limit of {} MiB", cap >> 20)
             }
             FaultKind::StackOverflow => f.write_str("overflowed its stack"),
+            FaultKind::ReturnTooLarge(budget) => write!(
+                f,
+                "returned more than its budget of {} MiB of data",
+                budget >> 20
+            ),
+            FaultKind::Stuck(elapsed) => write!(
+                f,
+                "was stuck for {elapsed:?}, past its deadline (found by the watchdog)"
+            ),
             FaultKind::Trap(reason) => write!(f, "trapped: {reason}"),
         }
     }
@@ -199,5 +290,258 @@ pub fn classify(error: &wasmtime::Error, store: &Store<PluginState>, limits: &Li
         Some(Trap::StackOverflow) => FaultKind::StackOverflow,
         Some(trap) => FaultKind::Trap(trap.to_string()),
         None => FaultKind::Trap(format!("{error:#}")),
+    }
+}
+
+/// The WASI interfaces linked for plugins, as `namespace:package/interface`.
+pub fn linked_interfaces() -> &'static [&'static str] {
+    &[
+        "wasi:cli/environment",
+        "wasi:cli/exit",
+        "wasi:cli/stdin",
+        "wasi:cli/stdout",
+        "wasi:cli/stderr",
+        "wasi:cli/terminal-input",
+        "wasi:cli/terminal-output",
+        "wasi:cli/terminal-stdin",
+        "wasi:cli/terminal-stdout",
+        "wasi:cli/terminal-stderr",
+        "wasi:clocks/wall-clock",
+        "wasi:clocks/monotonic-clock",
+        "wasi:filesystem/types",
+        "wasi:filesystem/preopens",
+        "wasi:io/error",
+        "wasi:io/poll",
+        "wasi:io/streams",
+        "wasi:random/random",
+        "wasi:random/insecure",
+        "wasi:random/insecure-seed",
+        "lanner:plugin/log",
+        // Types only: nothing to call.
+        "lanner:plugin/types",
+    ]
+}
+
+/// The version of the WASI 0.2 interfaces `wasmtime-wasi` implements; the
+/// linker accepts imports of any earlier 0.2 version.
+const WASI_VERSION: &str = "0.2.12";
+
+/// `HasData` for interfaces whose host state is the resource table.
+struct Io;
+
+impl HasData for Io {
+    type Data<'a> = &'a mut ResourceTable;
+}
+
+/// Links the WASI subset of [`linked_interfaces`] and nothing else.
+pub fn add_wasi(linker: &mut Linker<PluginState>) -> wasmtime::Result<()> {
+    use wasmtime_wasi::p2::bindings::{cli, clocks, filesystem, random, sync};
+    let l = linker;
+    clocks::wall_clock::add_to_linker::<PluginState, wasmtime_wasi::clocks::WasiClocks>(l, |t| {
+        wasmtime_wasi::clocks::WasiClocksView::clocks(t)
+    })?;
+    filesystem::preopens::add_to_linker::<PluginState, WasiFilesystem>(l, |t| {
+        wasmtime_wasi::filesystem::WasiFilesystemView::filesystem(t)
+    })?;
+    sync::filesystem::types::add_to_linker::<PluginState, WasiFilesystem>(l, |t| {
+        wasmtime_wasi::filesystem::WasiFilesystemView::filesystem(t)
+    })?;
+    random::random::add_to_linker::<PluginState, WasiRandom>(l, |t| t.wasi.random())?;
+    random::insecure::add_to_linker::<PluginState, WasiRandom>(l, |t| t.wasi.random())?;
+    random::insecure_seed::add_to_linker::<PluginState, WasiRandom>(l, |t| t.wasi.random())?;
+    fn cli_view(t: &mut PluginState) -> wasmtime_wasi::cli::WasiCliCtxView<'_> {
+        wasmtime_wasi::cli::WasiCliView::cli(t)
+    }
+    cli::exit::add_to_linker::<PluginState, WasiCli>(l, cli_view)?;
+    cli::environment::add_to_linker::<PluginState, WasiCli>(l, cli_view)?;
+    cli::stdin::add_to_linker::<PluginState, WasiCli>(l, cli_view)?;
+    cli::stdout::add_to_linker::<PluginState, WasiCli>(l, cli_view)?;
+    cli::stderr::add_to_linker::<PluginState, WasiCli>(l, cli_view)?;
+    cli::terminal_input::add_to_linker::<PluginState, WasiCli>(l, cli_view)?;
+    cli::terminal_output::add_to_linker::<PluginState, WasiCli>(l, cli_view)?;
+    cli::terminal_stdin::add_to_linker::<PluginState, WasiCli>(l, cli_view)?;
+    cli::terminal_stdout::add_to_linker::<PluginState, WasiCli>(l, cli_view)?;
+    cli::terminal_stderr::add_to_linker::<PluginState, WasiCli>(l, cli_view)?;
+    wasmtime_wasi::p2::bindings::io::error::add_to_linker::<PluginState, Io>(l, |t| &mut t.table)?;
+    sync::io::poll::add_to_linker::<PluginState, Io>(l, |t| &mut t.table)?;
+    sync::io::streams::add_to_linker::<PluginState, Io>(l, |t| &mut t.table)?;
+    add_monotonic_clock(l)
+}
+
+/// `wasi:clocks/monotonic-clock` without waiting: `now` and `resolution` are
+/// real, `subscribe-instant` and `subscribe-duration` trap, naming what the
+/// plugin tried, so `sleep` or a timed poll ends the call instead of blocking
+/// it where the deadline cannot reach.
+fn add_monotonic_clock(linker: &mut Linker<PluginState>) -> wasmtime::Result<()> {
+    static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    let start = *START.get_or_init(Instant::now);
+    let mut clock = linker.instance(&format!("wasi:clocks/monotonic-clock@{WASI_VERSION}"))?;
+    clock.func_wrap("now", move |_, (): ()| {
+        Ok((u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX),))
+    })?;
+    clock.func_wrap("resolution", |_, (): ()| Ok((1u64,)))?;
+    for name in ["subscribe-instant", "subscribe-duration"] {
+        clock.func_wrap(
+            name,
+            move |_, (_,): (u64,)| -> wasmtime::Result<(Resource<DynPollable>,)> {
+                Err(wasmtime::format_err!(
+                    "plugins may not sleep or wait (wasi:clocks/monotonic-clock.{name})"
+                ))
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// The first import of `component` that the plugin linker does not provide
+/// (sockets, name lookup, anything unknown), for a load error that names it.
+pub fn unlinked_import(
+    engine: &Engine,
+    component: &wasmtime::component::Component,
+) -> Option<String> {
+    component
+        .component_type()
+        .imports(engine)
+        .map(|(name, _)| name.to_string())
+        .find(|name| {
+            let interface = name.split('@').next().unwrap_or(name);
+            !linked_interfaces().contains(&interface)
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasmtime::component::Component;
+
+    fn leb(mut n: u32) -> Vec<u8> {
+        let mut out = Vec::new();
+        loop {
+            let byte = (n & 0x7f) as u8;
+            n >>= 7;
+            if n == 0 {
+                out.push(byte);
+                return out;
+            }
+            out.push(byte | 0x80);
+        }
+    }
+
+    fn section(id: u8, count: u32, items: &[u8]) -> Vec<u8> {
+        let mut body = leb(count);
+        body.extend_from_slice(items);
+        let mut out = vec![id];
+        out.extend(leb(body.len() as u32));
+        out.extend(body);
+        out
+    }
+
+    /// A core module with `memories` memories of `pages` 64 KiB pages each
+    /// and `tables` one-element tables, hand-assembled: the hostile shapes
+    /// here cannot come out of a Rust compiler.
+    fn core_module(memories: u32, pages: u32, tables: u32) -> Vec<u8> {
+        let mut module = b"\0asm\x01\0\0\0".to_vec();
+        if tables > 0 {
+            let table: Vec<u8> = (0..tables).flat_map(|_| [0x70, 0x00, 0x01]).collect();
+            module.extend(section(4, tables, &table));
+        }
+        if memories > 0 {
+            let memory: Vec<u8> = (0..memories)
+                .flat_map(|_| {
+                    let mut m = vec![0x00];
+                    m.extend(leb(pages));
+                    m
+                })
+                .collect();
+            module.extend(section(5, memories, &memory));
+        }
+        module
+    }
+
+    /// A component that embeds `module` and instantiates it `instances` times.
+    fn component(module: &[u8], instances: u32) -> Vec<u8> {
+        let mut component = b"\0asm\x0d\0\x01\0".to_vec();
+        component.push(1);
+        component.extend(leb(module.len() as u32));
+        component.extend_from_slice(module);
+        let instance: Vec<u8> = (0..instances).flat_map(|_| [0x00, 0x00, 0x00]).collect();
+        component.extend(section(2, instances, &instance));
+        component
+    }
+
+    /// Instantiates `bytes` under the plugin limits, as the host does.
+    fn instantiate(bytes: &[u8]) -> (wasmtime::Result<()>, bool) {
+        let mut config = wasmtime::Config::new();
+        config.epoch_interruption(true);
+        let engine = Engine::new(&config).unwrap();
+        let component = Component::new(&engine, bytes).expect("a valid component");
+        let linker = Linker::<PluginState>::new(&engine);
+        let limits = Limits {
+            max_memory_bytes: 32 << 20,
+            ..Limits::default()
+        };
+        let mut store = new_store(&engine, &limits, "hand-made");
+        let result = linker.instantiate(&mut store, &component).map(|_| ());
+        (result, store.data().memory.exceeded)
+    }
+
+    #[test]
+    fn the_counts_of_memories_tables_and_instances_are_small() {
+        let (fits, _) = instantiate(&component(
+            &core_module(MAX_MEMORIES as u32, 1, MAX_TABLES as u32),
+            1,
+        ));
+        fits.expect("a component within the counts instantiates");
+        for (what, bytes) in [
+            (
+                "memories",
+                component(&core_module(MAX_MEMORIES as u32 + 1, 1, 0), 1),
+            ),
+            (
+                "tables",
+                component(&core_module(0, 0, MAX_TABLES as u32 + 1), 1),
+            ),
+            (
+                "instances",
+                component(&core_module(0, 0, 0), MAX_INSTANCES as u32 + 1),
+            ),
+        ] {
+            let (result, _) = instantiate(&bytes);
+            let error = result.expect_err(what);
+            assert!(format!("{error:#}").contains("limit"), "{what}: {error:#}");
+        }
+    }
+
+    #[test]
+    fn memories_each_under_the_cap_but_together_over_it_are_refused() {
+        // Two memories of 20 MiB each under a 32 MiB budget.
+        let (result, exceeded) = instantiate(&component(&core_module(2, 320, 0), 1));
+        let error = result.expect_err("the sum is over the budget");
+        assert!(exceeded, "reported as the memory budget: {error:#}");
+        // Spread over instances, the same is refused too.
+        let (result, exceeded) = instantiate(&component(&core_module(1, 320, 0), 2));
+        assert!(result.is_err() && exceeded);
+    }
+
+    #[test]
+    fn one_budget_covers_every_memory_and_table() {
+        let mut limiter = InstanceLimiter {
+            max_bytes: 100,
+            used: 0,
+            exceeded: false,
+        };
+        assert!(limiter.memory_growing(0, 60, None).is_ok());
+        // A second memory of the same size would fit its own cap, not the total.
+        assert!(limiter.memory_growing(0, 60, None).is_err());
+        assert!(limiter.exceeded);
+        let mut limiter = InstanceLimiter {
+            max_bytes: 100,
+            used: 0,
+            exceeded: false,
+        };
+        assert!(limiter.memory_growing(0, 60, None).is_ok());
+        assert!(limiter.table_growing(0, 2, None).is_ok()); // 32 bytes
+        assert!(limiter.table_growing(2, 3, None).is_err()); // 48 + 60 > 100
+        assert!(limiter.memory_growing(60, 68, None).is_ok());
     }
 }

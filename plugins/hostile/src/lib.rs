@@ -20,9 +20,16 @@
 //! - `trap`: panics with "hostile plugin asked to trap";
 //! - `malformed`: emits an event with empty data and timestamp 0, then goes
 //!   on with the following lines;
-//! - `probe-sandbox`: tries to read files, list environment variables and
-//!   open sockets, and emits an event whose data says what worked:
-//!   `fs=<ok|denied> env=<count> net=<ok|denied>`.
+//! - `sleep`: sleeps for an hour (a WASI clock subscription and poll, where
+//!   no epoch deadline can reach);
+//! - `log-flood`: writes errors to the host's log forever (a busy loop
+//!   that spends its time inside a host call);
+//! - `alias`: returns 4096 events whose data all point at one 1 MiB buffer
+//!   (4 GiB for the host to copy from 1 MiB of plugin memory);
+//! - `probe-sandbox`: tries to read files and list environment variables,
+//!   and emits an event whose data says what worked:
+//!   `fs=<ok|denied> env=<count>`. (Sockets cannot even be imported: the
+//!   `hostile-net` plugin shows that.)
 //!
 //! Lines before a fatal trigger are already split into events but never
 //! returned, since the call does not return. Every other line, including
@@ -156,14 +163,12 @@ fn command(data: &[u8]) -> &[u8] {
 }
 
 /// Tries what a sandboxed plugin must not be able to do, and says what
-/// happened: `fs=<ok|denied> env=<variables seen> net=<ok|denied>`.
+/// happened: `fs=<ok|denied> env=<variables seen>`.
 fn sandbox_report() -> String {
     let fs = std::fs::read("/etc/passwd").is_ok() || std::fs::read_dir("/").is_ok();
     let env = std::env::vars_os().count();
-    let net = std::net::TcpStream::connect(("127.0.0.1", 22)).is_ok()
-        || std::net::UdpSocket::bind(("0.0.0.0", 0)).is_ok();
     let verdict = |allowed: bool| if allowed { "ok" } else { "denied" };
-    format!("fs={} env={env} net={}", verdict(fs), verdict(net))
+    format!("fs={} env={env}", verdict(fs))
 }
 
 /// The data as an IP address in canonical text, if it is one.
@@ -182,6 +187,9 @@ impl Source for Hostile {
                 b"bomb" => misbehave::bomb(),
                 b"trap" => misbehave::trap(),
                 b"malformed" => out.event(0, Vec::new()),
+                b"sleep" => misbehave::sleep(),
+                b"log-flood" => misbehave::log_flood(),
+                b"alias" => misbehave::aliased_events(out),
                 b"probe-sandbox" => {
                     out.event(self.next_timestamp, sandbox_report().into_bytes());
                     self.next_timestamp = self.next_timestamp.saturating_add(1);

@@ -58,3 +58,38 @@ pub fn bomb() -> ! {
 pub fn trap() -> ! {
     panic!("hostile plugin asked to trap")
 }
+
+/// Sleeps for an hour: in a component, a monotonic-clock subscription and a
+/// poll on it, which the host must refuse rather than block in.
+pub fn sleep() -> ! {
+    loop {
+        std::thread::sleep(std::time::Duration::from_secs(3600));
+    }
+}
+
+/// Writes to the host's log forever: the time goes into host calls.
+pub fn log_flood() -> ! {
+    let mut line = 0u64;
+    loop {
+        line = black_box(line.wrapping_add(1));
+        lanner_plugin_sdk::log::write(lanner_plugin_sdk::log::Level::Error, "flood");
+    }
+}
+
+/// Events a plugin returns whose data all alias one buffer.
+const ALIASES: usize = 4096;
+
+/// Adds [`ALIASES`] events whose data all point at the same 1 MiB buffer:
+/// the plugin's memory holds 1 MiB, the host would copy 4 GiB. The vectors
+/// are moved into the return value, which the host must refuse before
+/// copying; the instance is then discarded, so nothing is freed twice in it.
+pub fn aliased_events(out: &mut lanner_plugin_sdk::Ingested) {
+    const SIZE: usize = 1 << 20;
+    let mut region = std::mem::ManuallyDrop::new(vec![0x5Au8; SIZE]);
+    let ptr = region.as_mut_ptr();
+    for n in 0..ALIASES {
+        // SAFETY: none; this aliasing is the attack under test (see above).
+        let alias = unsafe { Vec::from_raw_parts(ptr, SIZE, SIZE) };
+        out.event(n as u64 + 1, alias);
+    }
+}
