@@ -453,6 +453,13 @@ impl PluginPipeline {
     }
 }
 
+fn now_ns() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -501,11 +508,4 @@ mod tests {
         let (report, kept) = IngestReport::summarise(payload, within, Vec::new());
         assert_eq!((kept.len(), report.rejected_total), (3, 0));
     }
-}
-
-fn now_ns() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or_default()
 }
