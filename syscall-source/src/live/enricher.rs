@@ -65,10 +65,16 @@ pub enum Done {
     },
 }
 
+/// A job with its sequence number, as queued.
+type Queued = (u64, Job);
+
+/// An answer with its job's sequence number.
+type Answer = (u64, Done);
+
 /// The event thread's side of the worker.
 pub struct Enricher {
-    jobs: Option<SyncSender<(u64, Job)>>,
-    done: Receiver<(u64, Done)>,
+    jobs: Option<SyncSender<Queued>>,
+    done: Receiver<Answer>,
     worker: Option<JoinHandle<()>>,
     next: u64,
     /// The last job whose answer was received.
@@ -103,6 +109,23 @@ impl Enricher {
             answered: 0,
             dropped: 0,
         }
+    }
+
+    /// An enricher whose worker never takes a job: what the event thread
+    /// sees when the worker is stuck.
+    #[cfg(test)]
+    fn stuck() -> (Self, Receiver<Queued>, mpsc::Sender<Answer>) {
+        let (jobs, queue) = mpsc::sync_channel(QUEUE_CAPACITY);
+        let (answers, done) = mpsc::channel::<(u64, Done)>();
+        let enricher = Self {
+            jobs: Some(jobs),
+            done,
+            worker: None,
+            next: 0,
+            answered: 0,
+            dropped: 0,
+        };
+        (enricher, queue, answers)
     }
 
     /// Queues `job`; its sequence number, or `None` when the queue was full
@@ -186,5 +209,59 @@ fn run(roots: &RuntimeRoots, job: Job) -> Done {
             pid,
             path: walk_for(&root, id),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn job() -> Job {
+        Job::Container {
+            container: Container::host(),
+            root: None,
+        }
+    }
+
+    #[test]
+    fn a_stuck_worker_costs_a_bounded_wait_and_a_full_queue_drops() {
+        let (mut enricher, _queue, _answers) = Enricher::stuck();
+        for n in 1..=QUEUE_CAPACITY as u64 {
+            assert_eq!(enricher.submit(job()), Some(n));
+        }
+        assert_eq!(enricher.submit(job()), None, "the queue is full");
+        assert_eq!(enricher.dropped(), 1);
+        // The wait ends at its deadline, unanswered.
+        let deadline = Instant::now() + Duration::from_millis(20);
+        assert!(!enricher.wait_for(1, deadline, |_| panic!("no answer")));
+    }
+
+    #[test]
+    fn the_worker_reads_a_containers_users_under_its_root() {
+        let dir = std::env::temp_dir().join(format!("lanner-enrich-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("etc")).unwrap();
+        std::fs::write(dir.join("etc/passwd"), "app:x:1000:1000::/app:/bin/sh\n").unwrap();
+        let container = crate::state::container_of(&format!("0::/docker/{}", "ab".repeat(32)));
+        let mut enricher = Enricher::start(RuntimeRoots::default());
+        let seq = enricher
+            .submit(Job::Container {
+                container: container.clone(),
+                root: Dir::open(&dir).ok(),
+            })
+            .unwrap();
+        let mut records = Vec::new();
+        let answered = enricher.wait_for(seq, Instant::now() + Duration::from_secs(30), |done| {
+            if let Done::Records(r) = done {
+                records.extend(r);
+            }
+        });
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(answered);
+        let [CaptureRecord::Users { container: id, db }] = records.as_slice() else {
+            panic!("{records:?}");
+        };
+        assert_eq!(id.as_deref(), Some(container.id.as_str()));
+        assert_eq!(db.user(1000).map(|u| u.name.as_str()), Some("app"));
     }
 }
