@@ -49,6 +49,17 @@ fn exec_event(user: &str) -> String {
 /// Starts `lanner run --source SOURCE` with `rules` and `config`, serving on
 /// an ephemeral loopback port.
 fn start(dir: &TempDir, source: &str, rules: &str, config: &str) -> (Running, String) {
+    start_with(dir, source, rules, config, |_| {})
+}
+
+/// Like [`start`], with `tweak` applied to the command first.
+fn start_with(
+    dir: &TempDir,
+    source: &str,
+    rules: &str,
+    config: &str,
+    tweak: impl FnOnce(&mut std::process::Command),
+) -> (Running, String) {
     let rules = dir.write("rules.yaml", rules);
     let config = dir.write("lanner.yaml", config);
     let mut command = lanner();
@@ -58,6 +69,7 @@ fn start(dir: &TempDir, source: &str, rules: &str, config: &str) -> (Running, St
         .arg(&rules)
         .arg("-c")
         .arg(&config);
+    tweak(&mut command);
     let running = Running::spawn(command, "webhook listening on");
     let url = running.ready_url();
     (running, url)
@@ -143,7 +155,7 @@ fn read_response(stream: &mut TcpStream) -> String {
 }
 
 #[test]
-fn slow_loris_slow_bodies_idle_connections_and_silent_tls_clients_are_cut_off() {
+fn slow_loris_endless_headers_slow_bodies_and_idle_connections_are_cut_off() {
     let dir = TempDir::new("webhook-loris");
     let (running, url) = start(
         &dir,
@@ -248,19 +260,12 @@ fn a_tls_client_that_never_finishes_its_handshake_is_cut_off() {
     assert!(summary.contains("20 failed TLS handshakes"), "{summary}");
 }
 
-#[test]
-fn a_connection_flood_past_the_cap_is_closed_at_once_and_service_resumes() {
-    let dir = TempDir::new("webhook-flood");
-    // A long header timeout: the connections holding the cap stay until we let go.
-    let (running, url) = start(
-        &dir,
-        "k8s_audit",
-        K8S_RULES,
-        "webhook:\n  header_timeout_ms: 600000\n  max_connections: 4\n",
-    );
-    let address = authority(&url);
-    // Fill the cap with kept-alive connections; an answer proves each holds a slot.
-    let mut holders: Vec<TcpStream> = (0..4)
+/// Fills `cap` slots with kept-alive connections (each answered, so each
+/// certainly holds one), floods past them, and checks every extra connection
+/// is closed at once and a real client gets through once the holders go.
+fn flood_past_the_cap(running: Running, url: &str, cap: usize) {
+    let address = authority(url);
+    let mut holders: Vec<TcpStream> = (0..cap)
         .map(|_| {
             let mut stream = TcpStream::connect(&address).expect("connects");
             let body = br#"{"hello":"world"}"#;
@@ -288,7 +293,7 @@ fn a_connection_flood_past_the_cap_is_closed_at_once_and_service_resumes() {
     holders.clear();
     let deadline = Instant::now() + PATIENCE;
     loop {
-        match post(&url, exec_event("after-flood").as_bytes()) {
+        match post(url, exec_event("after-flood").as_bytes()) {
             Ok((status, reply)) => {
                 assert_eq!(status, StatusCode::OK, "{reply}");
                 break;
@@ -314,6 +319,52 @@ fn a_connection_flood_past_the_cap_is_closed_at_once_and_service_resumes() {
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("no refusal count in {summary}"));
     assert!(refused >= flood, "{summary}");
+}
+
+#[test]
+fn a_connection_flood_past_the_cap_is_closed_at_once_and_service_resumes() {
+    let dir = TempDir::new("webhook-flood");
+    // A long header timeout: the connections holding the cap stay until we let go.
+    let (running, url) = start(
+        &dir,
+        "k8s_audit",
+        K8S_RULES,
+        "webhook:\n  header_timeout_ms: 600000\n  max_connections: 4\n",
+    );
+    flood_past_the_cap(running, &url, 4);
+}
+
+#[test]
+fn the_connection_cap_stays_below_the_descriptor_limit() {
+    let dir = TempDir::new("webhook-nofile");
+    let descriptors = 96;
+    // Asked for far more connections than the process may open descriptors.
+    let (running, url) = start_with(
+        &dir,
+        "k8s_audit",
+        K8S_RULES,
+        "webhook:\n  header_timeout_ms: 600000\n  max_connections: 100000\n",
+        |command| {
+            use std::os::unix::process::CommandExt;
+            // SAFETY: setrlimit is async-signal-safe and touches no memory
+            // of the parent; it only lowers the child's own limit.
+            unsafe {
+                command.pre_exec(move || {
+                    let limit = libc::rlimit {
+                        rlim_cur: descriptors,
+                        rlim_max: descriptors,
+                    };
+                    if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) == 0 {
+                        Ok(())
+                    } else {
+                        Err(std::io::Error::last_os_error())
+                    }
+                });
+            }
+        },
+    );
+    // Half the limit; the flood then hits the cap, not the descriptor limit.
+    flood_past_the_cap(running, &url, (descriptors / 2) as usize);
 }
 
 #[test]
