@@ -36,13 +36,15 @@ const MAX_LOG_MESSAGE: usize = 4096;
 /// budget (a function reference is a pointer plus bookkeeping).
 const TABLE_ELEMENT_BYTES: usize = 16;
 
-/// Most core instances one plugin may create: a Rust `wasm32-wasip2`
-/// component needs a handful (its module, adapter shims and fixups).
-const MAX_INSTANCES: usize = 16;
-/// Most linear memories one plugin may create (it needs one).
+/// Most core instances one plugin may create. A Rust `wasm32-wasip2`
+/// plugin has three (its module, the component shim and its fixups), one
+/// memory and two tables; the limits leave one spare of each kind and no
+/// more, instead of wasmtime's default of 10,000.
+const MAX_INSTANCES: usize = 4;
+/// Most linear memories one plugin may create.
 const MAX_MEMORIES: usize = 2;
-/// Most tables one plugin may create (its module's and the shims').
-const MAX_TABLES: usize = 4;
+/// Most tables one plugin may create.
+const MAX_TABLES: usize = 3;
 
 /// Most log lines a plugin may write in one call; the rest are counted and
 /// dropped, so a plugin cannot flood the host's log in a loop.
