@@ -24,6 +24,8 @@ pub struct Measured {
 
 /// Runs `command` to completion (killed, and the test failed, if it is still
 /// running after `deadline`: a bound only a failure reaches) and measures it.
+// The child is reaped by `wait4` below (for its rusage), not by `Child::wait`.
+#[allow(clippy::zombie_processes)]
 pub fn run_measured(mut command: Command, deadline: Duration) -> Measured {
     let mut child = command
         .stdin(Stdio::null())
