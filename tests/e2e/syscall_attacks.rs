@@ -218,7 +218,10 @@ fn attack_and_replay(label: &str, rules: &[&str], scenarios: &[Scenario<'_>]) {
         "no recording summary: {stderr:?}"
     );
 
-    // The same verdicts from the capture, replayed by nobody.
+    // The same verdicts from the capture, replayed by nobody. Captures are
+    // created 0600 (they hold what every process did): hand this one over,
+    // as an operator would.
+    std::os::unix::fs::chown(&capture, Some(65534), Some(65534)).expect("chown the capture");
     let mut replay = lanner();
     replay
         .args(["run", "--source", "syscall", "-c"])
