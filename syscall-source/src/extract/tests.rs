@@ -4,7 +4,7 @@
 use super::*;
 use crate::event::{CaptureRecord, EventDetail, SyscallEvent, SyscallExit};
 use crate::fields::{Arg, FIELDS};
-use crate::state::{Limits, ProcessInfo, SystemState, UserDb, procfs::ThreadIds};
+use crate::state::{ContainerInfo, Limits, ProcessInfo, SystemState, UserDb, procfs::ThreadIds};
 
 const AT_FDCWD: u64 = (-100i64) as u64;
 const DOCKER_ID: &str = "3f2a9c1d7e5b4a6c8d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e";
@@ -1102,6 +1102,47 @@ fn tables_stay_within_their_limits() {
         s.feed(e);
     }
     assert_eq!(s.state.process_count(), 3);
+}
+
+#[test]
+fn cgroup_and_container_tables_stay_bounded_under_churn() {
+    use crate::state::bounded::DEFAULT_CAPACITY;
+    let mut s = login_tree();
+    s.feed(CaptureRecord::Cgroup {
+        id: 7,
+        path: format!("/docker/{DOCKER_ID}"),
+    });
+    let churn = 3 * DEFAULT_CAPACITY as u64;
+    for n in 0..churn {
+        // A container's events keep arriving while cgroups and containers
+        // come and go by the thousand.
+        let mut e = s.syscall(200, nr("getpid"), 200, &[], &[]);
+        if let CaptureRecord::Event(event) = &mut e {
+            event.cgroup_id = 7;
+        }
+        s.feed(e);
+        let id = format!("{n:012x}");
+        s.feed(CaptureRecord::Cgroup {
+            id: 1000 + n,
+            path: format!("/docker/{id}{}", &DOCKER_ID[12..]),
+        });
+        s.feed(CaptureRecord::Users {
+            container: Some(id.clone()),
+            db: Box::new(UserDb::parse("app:x:1000:1000::/app:/bin/sh\n", "")),
+        });
+        s.feed(CaptureRecord::ContainerInfo(ContainerInfo {
+            id,
+            ..ContainerInfo::default()
+        }));
+    }
+    assert!(s.state.cgroups.len() <= DEFAULT_CAPACITY);
+    assert!(s.state.container_users.len() <= DEFAULT_CAPACITY);
+    assert!(s.state.container_info.len() <= DEFAULT_CAPACITY);
+    assert_eq!(
+        s.state.cgroups.get(&7).map(|c| c.id.as_str()),
+        Some(&DOCKER_ID[..12]),
+        "the container in use kept its cgroup"
+    );
 }
 
 #[test]

@@ -6,6 +6,7 @@
 //! [`SystemState`] consumes the [`crate::CaptureRecord`] stream in order;
 //! `extract` reads fields from it for each event.
 
+pub mod bounded;
 pub mod caps;
 pub mod container;
 pub mod container_info;

@@ -6,6 +6,7 @@
 //! the entry of every event's thread. Memory is bounded: past the limits the
 //! oldest processes and descriptors are evicted and counted.
 
+use super::bounded::BoundedMap;
 use super::container::{Container, container_of};
 use super::container_info::ContainerInfo;
 use super::fd::{Endpoint, FdInfo, L4Proto};
@@ -13,8 +14,8 @@ use super::process::Process;
 use super::procfs::{ProcessInfo, ThreadIds};
 use super::users::UserDb;
 use crate::event::{CaptureRecord, EventDetail, SyscallEvent};
-use rustc_hash::FxHashMap;
-use std::collections::{HashMap, VecDeque};
+use rustc_hash::{FxBuildHasher, FxHashMap};
+use std::collections::VecDeque;
 
 /// How much the tables may hold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -136,10 +137,12 @@ pub struct SystemState {
     next_seq: u64,
     pub(crate) pending_forks: FxHashMap<u32, PendingFork>,
     exec_args: FxHashMap<u32, (Vec<String>, Vec<String>)>,
-    /// The container (or the host) each cgroup id names.
-    pub(crate) cgroups: FxHashMap<u64, Container>,
+    /// The container (or the host) each cgroup id names. Bounded: cgroup
+    /// ids come and go forever, and a capture may hold any number of them.
+    pub(crate) cgroups: BoundedMap<u64, Container, FxBuildHasher>,
     pub(crate) host_users: UserDb,
-    pub(crate) container_users: HashMap<String, UserDb>,
+    /// Each container's own users, bounded like `cgroups`.
+    pub(crate) container_users: BoundedMap<String, UserDb>,
     pub(crate) limits: Limits,
     pub(crate) stats: StateStats,
     /// The process of the current event when it just left the table.
@@ -148,8 +151,8 @@ pub struct SystemState {
     pub(crate) scratch_fd: Option<FdInfo>,
     /// The kernel's view of the next event's socket, from a `Socket` record.
     observed_socket: Option<ObservedSocket>,
-    /// What runtimes said about containers, by short id.
-    pub(crate) container_info: HashMap<String, ContainerInfo>,
+    /// What runtimes said about containers, by short id; bounded like `cgroups`.
+    pub(crate) container_info: BoundedMap<String, ContainerInfo>,
 }
 
 impl SystemState {
