@@ -12,3 +12,4 @@ pub mod fields;
 pub mod ingress;
 pub mod plugin;
 pub mod sources;
+pub mod trust;

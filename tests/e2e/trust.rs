@@ -1,5 +1,5 @@
 //! Code and configuration that others could have written are refused: rules
-//! files and plugin directories must be owned by root or the user running
+//! files, the configuration file and plugin directories must be owned by root or the user running
 //! Lanner and writable by no one else (parents included); and a drop-in that
 //! replaces a built-in plugin says so, naming both versions.
 
@@ -73,6 +73,42 @@ fn a_rules_file_others_can_write_is_refused_naming_it_and_why() {
         stderr(&out).contains("owned by uid 65534"),
         "{}",
         stderr(&out)
+    );
+}
+
+#[test]
+fn a_configuration_file_others_can_write_is_refused() {
+    let dir = TempDir::new("trust-config");
+    chmod(dir.path(), 0o755);
+    let rules = dir.write("rules.yaml", RULE);
+    chmod(&rules, 0o644);
+    let config = dir.write(
+        "lanner.yaml",
+        &format!("rules_files: [{}]\n", rules.display()),
+    );
+    let list = |config: &Path| {
+        lanner()
+            .args(["rules", "list", "-c"])
+            .arg(config)
+            .output()
+            .unwrap()
+    };
+    chmod(&config, 0o644);
+    let out = list(&config);
+    assert!(
+        out.status.success(),
+        "a private config loads: {}",
+        stderr(&out)
+    );
+
+    chmod(&config, 0o666);
+    let out = list(&config);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("refusing {}", config.display()))
+            && err.contains("writable by every user (mode 666)"),
+        "{err}"
     );
 }
 

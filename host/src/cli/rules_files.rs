@@ -3,7 +3,7 @@
 use crate::{
     engine::{Ruleset, RulesetOptions, diagnostics::Severity, loader::RulesSource},
     fields::Registry,
-    plugin::trust,
+    trust,
 };
 use anyhow::{Context, bail};
 use std::{path::Path, path::PathBuf, sync::Arc};

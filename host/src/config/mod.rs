@@ -50,14 +50,14 @@ pub struct Config {
 /// Why a configuration file is unusable.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    /// The file could not be read.
-    #[error("reading {path}: {source}")]
-    Read {
+    /// The file could not be read, or is not trustworthy (see [`crate::trust`]).
+    #[error(transparent)]
+    Untrusted(#[from] crate::trust::Untrusted),
+    /// The file is not UTF-8 text.
+    #[error("{path}: not UTF-8 text")]
+    NotUtf8 {
         /// The file.
         path: String,
-        /// The I/O error.
-        #[source]
-        source: std::io::Error,
     },
     /// The file is not valid YAML or a key has the wrong shape.
     #[error("{path}:{line}:{column}: {message}")]
@@ -73,12 +73,17 @@ pub enum ConfigError {
     },
 }
 
+/// The largest configuration file read; Falco's own is about 60 KiB.
+const MAX_CONFIG_BYTES: u64 = 4 << 20;
+
 impl Config {
     /// Reads and parses the configuration file at `path`.
     pub fn read(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        // The configuration names the rules, plugins and outputs a root
+        // process uses: it must be as trustworthy as they are.
+        let bytes = crate::trust::read_file(path, MAX_CONFIG_BYTES)?;
+        let text = String::from_utf8(bytes).map_err(|_| ConfigError::NotUtf8 {
             path: path.display().to_string(),
-            source,
         })?;
         Self::parse(&path.display().to_string(), &text)
     }

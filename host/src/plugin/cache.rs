@@ -5,7 +5,7 @@
 //! it is only used when nobody else could have written it:
 //!
 //! - the cache directory and every directory above it pass
-//!   [`trust::check_dir`](super::trust::check_dir); the directory itself must
+//!   [`trust::check_dir`](crate::trust::check_dir); the directory itself must
 //!   belong to the effective user with mode 0700;
 //! - the directory is opened once and every entry is opened *relative to that
 //!   handle* with `O_NOFOLLOW`, and must be a regular file of ours with no
@@ -22,7 +22,7 @@
 //! changes code generation), so a changed plugin or a new Lanner never reuses
 //! stale code.
 
-use super::trust;
+use crate::trust;
 use sha2::{Digest, Sha256};
 use std::{
     ffi::CString,

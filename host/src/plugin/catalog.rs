@@ -179,5 +179,5 @@ fn resolve(path: &Path, dirs: &[PathBuf]) -> PathBuf {
 /// The `.wasm` files of `dir`, sorted by name; the directory (and each file,
 /// when read) must pass the ownership checks of [`super::trust`].
 fn wasm_files(dir: &Path) -> Result<Vec<PathBuf>, PluginError> {
-    Ok(super::trust::list_dir(dir, &["wasm"])?)
+    Ok(crate::trust::list_dir(dir, &["wasm"])?)
 }

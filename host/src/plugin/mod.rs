@@ -18,7 +18,6 @@ mod returns;
 mod sandbox;
 mod schema;
 pub mod supervisor;
-pub mod trust;
 pub mod watchdog;
 
 pub use cache::ComponentCache;
@@ -37,6 +36,7 @@ pub mod wit {
     };
 }
 
+use crate::trust;
 use bindings::{extractor::ExtractorPluginPre, source::SourcePluginPre};
 use sandbox::PluginState;
 use std::path::Path;

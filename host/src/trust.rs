@@ -1,6 +1,6 @@
 //! Whether a path is trustworthy for code or configuration this process runs:
-//! the one rule shared by the compiled-plugin cache, plugin directories and
-//! rules files.
+//! the one rule shared by the compiled-plugin cache, plugin files and
+//! directories, rules files and the configuration file.
 //!
 //! A path is trusted when it, and every directory above it, is owned by root
 //! or by the effective user and is writable by no one else. A directory that
