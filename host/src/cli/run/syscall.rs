@@ -284,13 +284,19 @@ fn replay(
     }
     evaluator.flush(sink);
     eprintln!(
-        "lanner: replayed {records} records from {} ({} events){}",
+        "lanner: replayed {records} records from {} ({} events){}{}",
         path.display(),
         evaluator.context.number,
         if malformed > 0 {
             format!("; {malformed} malformed lines skipped")
         } else {
             String::new()
+        },
+        // Conditions on environment values cannot match what was redacted.
+        if header.environment_redacted {
+            "; environment values were redacted when recorded"
+        } else {
+            ""
         }
     );
     Ok(())
