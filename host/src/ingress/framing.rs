@@ -13,6 +13,11 @@ use std::io::BufRead;
 /// The largest document accepted; a bigger one is skipped with an error.
 pub const MAX_DOCUMENT_BYTES: usize = 64 << 20;
 
+/// The most bytes one skipped item (junk without a newline, a document too
+/// big or never closed) may span before the input is given up: an endless
+/// stream (`/dev/zero`) ends with an error instead of being scanned forever.
+const MAX_SKIPPED_BYTES: u64 = MAX_DOCUMENT_BYTES as u64;
+
 /// A document that could not be framed or is not valid JSON.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("line {line}: {message}")]
@@ -55,7 +60,19 @@ impl<R: BufRead> Documents<R> {
         let mut junk = false;
         let mut oversize = false;
         let mut line_start = false;
+        // Bytes of the current junk or oversize item, against MAX_SKIPPED_BYTES.
+        let mut skipped = 0u64;
         loop {
+            if skipped > MAX_SKIPPED_BYTES {
+                self.failed = true;
+                return Some(Err(FramingError {
+                    line: start_line,
+                    message: format!(
+                        "more than {MAX_SKIPPED_BYTES} bytes without a newline or the end of \
+                         a document; the rest of the input is not read"
+                    ),
+                }));
+            }
             let buffer = match self.reader.fill_buf() {
                 Ok(buffer) => buffer,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
@@ -148,6 +165,9 @@ impl<R: BufRead> Documents<R> {
                 }
             }
             self.reader.consume(consumed);
+            if junk || oversize {
+                skipped += consumed as u64;
+            }
             match complete {
                 None => continue,
                 Some(Err(message)) => {
@@ -240,6 +260,21 @@ mod tests {
                 Ok("{\"c\":3}".to_string()),
             ]
         );
+    }
+
+    #[test]
+    fn an_endless_stream_ends_with_an_error() {
+        // Junk without a newline, and a document that never closes.
+        for head in [&b""[..], b"[", b"{\"a\":\""] {
+            let endless = std::io::BufReader::with_capacity(
+                1 << 20,
+                std::io::Read::chain(head, std::io::repeat(0)),
+            );
+            let items: Vec<_> = Documents::new(endless).collect();
+            assert_eq!(items.len(), 1, "{items:?}");
+            let err = items[0].as_ref().expect_err("an error");
+            assert!(err.message.contains("is not read"), "{err}");
+        }
     }
 
     #[test]
