@@ -32,9 +32,12 @@ impl AlertSink {
 
     /// Prints `alerts` and flushes; false once the limit is reached (the run should stop).
     pub fn emit(&self, alerts: &[Alert]) -> bool {
-        let Ok(mut state) = self.state.lock() else {
-            return false;
-        };
+        // A thread that panicked while printing poisons the lock; the
+        // writer is still whole, and the alert about that panic must print.
+        let mut state = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let (out, printed) = &mut *state;
         for alert in alerts {
             if self.limit.is_some_and(|limit| *printed >= limit) {
@@ -61,8 +64,10 @@ impl AlertSink {
 
     /// Flushes standard output.
     pub fn flush(&self) {
-        if let Ok(mut state) = self.state.lock() {
-            let _ = state.0.flush();
-        }
+        let mut state = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _ = state.0.flush();
     }
 }

@@ -207,12 +207,13 @@ impl SyscallRun {
             .map(|(cpu, c)| format!("cpu{cpu}: {} events, {} dropped", c.events, c.drops))
             .collect();
         eprintln!(
-            "lanner: syscall source: {} events, {} dropped, {} undecodable ({}); {} socket lookups skipped under load",
+            "lanner: syscall source: {} events, {} dropped, {} undecodable ({}); {} socket lookups skipped under load; {} container enrichments dropped (queue full)",
             stats.events(),
             stats.drops(),
             stats.decode_errors,
             per_cpu.join("; "),
-            live.socket_lookups_skipped()
+            live.socket_lookups_skipped(),
+            live.enrichment_dropped()
         );
         if let (Some(mut writer), Some(path)) = (recorder, &self.record) {
             writer.flush().context("recording")?;
