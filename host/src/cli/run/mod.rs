@@ -13,7 +13,14 @@ mod sink;
 mod syscall;
 
 use super::{args::RunArgs, rules::config, rules_files, setup::Plugins};
-use crate::engine::{RulesetOptions, loader::Priority, output::Alert};
+use crate::{
+    engine::{
+        RulesetOptions,
+        loader::Priority,
+        output::{Alert, now_ns},
+    },
+    sources::plugin::stuck_call_alert,
+};
 use anyhow::{Context, bail};
 use shutdown::Shutdown;
 use sink::AlertSink;
@@ -125,6 +132,14 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
             .context("starting a source thread")?;
         workers.push((source, thread));
     }
+    // A plugin call stuck in the host is raised from here: the source
+    // thread it blocks cannot raise it itself.
+    while !workers.iter().all(|(_, thread)| thread.is_finished()) {
+        for stuck in crate::plugin::watchdog::stuck_calls() {
+            sink.emit(&[stuck_call_alert(&stuck, &hostname, now_ns())]);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
     let mut failure = None;
     for (source, thread) in workers {
         match thread.join() {
@@ -193,15 +208,12 @@ fn source_panic_alert(source: &str, message: &str, hostname: &str) -> Alert {
     let mut fields = std::collections::BTreeMap::new();
     fields.insert("source.name".to_string(), source.into());
     fields.insert("source.panic".to_string(), message.into());
-    let now_ns = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
     Alert::internal(
         "Source failure",
         Priority::Critical,
         "source",
         hostname,
-        now_ns,
+        now_ns(),
         format!(
             "Lanner internal: source `{source}` panicked ({message}); no more events come from it and the run stops"
         ),

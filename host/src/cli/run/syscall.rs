@@ -4,7 +4,7 @@
 
 use super::{shutdown::Shutdown, sink::AlertSink};
 use crate::{
-    engine::{Ruleset, eval::EventContext},
+    engine::{Ruleset, eval::EventContext, output::now_ns},
     sources::syscall::{
         EventTypes, SyscallView, drops::DropMonitor, interest::syscalls_to_capture,
         metrics::metrics_alert,
@@ -301,11 +301,4 @@ fn replay(
         }
     );
     Ok(())
-}
-
-fn now_ns() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or_default()
 }

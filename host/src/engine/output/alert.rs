@@ -34,6 +34,14 @@ pub struct Alert {
     pub output_fields: BTreeMap<String, serde_json::Value>,
 }
 
+/// The wall clock in nanoseconds since the epoch: the time of an internal
+/// alert, which no event dates.
+pub fn now_ns() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+}
+
 impl Alert {
     /// An alert Lanner raises about itself rather than a rule match: source
     /// `internal`, tagged `lanner_internal` and `topic`, so consumers can

@@ -6,5 +6,5 @@
 pub mod alert;
 pub mod format;
 
-pub use alert::{Alert, TimeStyle};
+pub use alert::{Alert, TimeStyle, now_ns};
 pub use format::OutputFormat;

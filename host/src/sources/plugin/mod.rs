@@ -13,7 +13,7 @@ mod values;
 
 pub use backend::PluginBackend;
 pub use event::{DeferredFields, PluginEvent};
-pub use fault::fault_alert;
+pub use fault::{fault_alert, stuck_call_alert};
 pub use pipeline::{IngestReport, PipelineStats, PluginPipeline};
 
 use crate::{

@@ -12,7 +12,11 @@ use super::{
     values,
 };
 use crate::{
-    engine::{Ruleset, SourceHandle, eval::EventContext, output::Alert},
+    engine::{
+        Ruleset, SourceHandle,
+        eval::EventContext,
+        output::{Alert, now_ns},
+    },
     fields::Value,
     plugin::{PluginError, PluginHost, PluginKind, PluginSpec, supervisor::Unavailable, wit},
 };
@@ -451,13 +455,6 @@ impl PluginPipeline {
             }
         }
     }
-}
-
-fn now_ns() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or_default()
 }
 
 #[cfg(test)]
