@@ -8,7 +8,9 @@
 //! path (`/docker/<64 hex>` in the cgroup v2 hierarchy), new pid and mount
 //! namespaces, started by a launcher named `runc`.
 
-use lanner_tests::{Running, TempDir, compat_rules, lanner, require_root};
+use lanner_tests::{
+    Running, TempDir, cgroup2_root, compat_rules, fake_container_id, lanner, require_root,
+};
 use serde_json::Value;
 use std::{
     os::unix::process::CommandExt,
@@ -73,30 +75,7 @@ struct Container {
 
 impl Container {
     fn new(tools: &Tools) -> Self {
-        let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
-        let root = mountinfo
-            .lines()
-            .find_map(|line| {
-                let (before, after) = line.split_once(" - ")?;
-                after
-                    .starts_with("cgroup2 ")
-                    .then(|| before.split_whitespace().nth(4).map(PathBuf::from))?
-            })
-            .expect("a cgroup v2 hierarchy is mounted");
-        let id: String = (0..4)
-            .map(|i| {
-                format!(
-                    "{:016x}",
-                    std::time::SystemTime::now()
-                        .duration_since(std::time::UNIX_EPOCH)
-                        .unwrap()
-                        .as_nanos() as u64
-                        ^ (u64::from(std::process::id()) << (8 * i))
-                        ^ (0x9e37_79b9_7f4a_7c15u64.wrapping_mul(i + 1))
-                )
-            })
-            .collect();
-        let cgroup = root.join("docker").join(&id);
+        let cgroup = cgroup2_root().join("docker").join(fake_container_id());
         std::fs::create_dir_all(&cgroup).expect("the container's cgroup can be made");
         let runc = tools.link("runc", Path::new("/usr/bin/unshare"));
         Self { cgroup, runc }

@@ -11,7 +11,7 @@
 //! on the host right after: that action's alert must still come, Lanner's
 //! memory must stay small, and nothing of a host file may show in alerts.
 
-use lanner_tests::{Running, TempDir, lanner, require_root};
+use lanner_tests::{Running, TempDir, cgroup2_root, fake_container_id, lanner, require_root};
 use serde_json::Value;
 use std::{
     path::{Path, PathBuf},
@@ -33,33 +33,13 @@ const HOST_SECRET_USER: &str = "hostsecretuser";
 struct HostileContainer {
     cgroup: PathBuf,
     etc: PathBuf,
+    /// The container's first process, reaped when the container goes.
+    first: Option<std::process::Child>,
 }
 
 impl HostileContainer {
     fn new(dir: &TempDir) -> Self {
-        let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
-        let root = mountinfo
-            .lines()
-            .find_map(|line| {
-                let (before, after) = line.split_once(" - ")?;
-                after
-                    .starts_with("cgroup2 ")
-                    .then(|| before.split_whitespace().nth(4).map(PathBuf::from))?
-            })
-            .expect("a cgroup v2 hierarchy is mounted");
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos() as u64;
-        let id: String = (0..4u64)
-            .map(|i| {
-                format!(
-                    "{:016x}",
-                    nanos ^ (u64::from(std::process::id()) << (8 * i)) ^ (i + 1) * 0x9e37_79b9
-                )
-            })
-            .collect();
-        let cgroup = root.join("docker").join(id);
+        let cgroup = cgroup2_root().join("docker").join(fake_container_id());
         std::fs::create_dir_all(&cgroup).expect("the container's cgroup can be made");
         let etc = dir.path().join("container-etc");
         std::fs::create_dir_all(&etc).unwrap();
@@ -67,20 +47,24 @@ impl HostileContainer {
         if Path::new("/etc/ld.so.cache").exists() {
             std::fs::copy("/etc/ld.so.cache", etc.join("ld.so.cache")).unwrap();
         }
-        Self { cgroup, etc }
+        Self {
+            cgroup,
+            etc,
+            first: None,
+        }
     }
 
     /// Starts the container's first process: in a new mount namespace with
     /// the prepared `/etc`, it joins the cgroup and execs `program` (which
     /// sleeps), so Lanner first sees the container while it runs.
-    fn start(&self, program: &Path) {
+    fn start(&mut self, program: &Path) {
         let inner = format!(
             "mount --bind {etc} /etc && echo $$ > {cgroup}/cgroup.procs && exec {program} 60",
             etc = self.etc.display(),
             cgroup = self.cgroup.display(),
             program = program.display(),
         );
-        Command::new("unshare")
+        let child = Command::new("unshare")
             .args([
                 "--mount",
                 "--propagation",
@@ -93,6 +77,7 @@ impl HostileContainer {
             .stdout(std::process::Stdio::null())
             .spawn()
             .expect("the container starts");
+        self.first = Some(child);
     }
 }
 
@@ -106,9 +91,13 @@ impl Drop for HostileContainer {
                 unsafe { libc::kill(pid, libc::SIGKILL) };
             }
             if std::fs::remove_dir(&self.cgroup).is_ok() {
-                return;
+                break;
             }
             std::thread::sleep(Duration::from_millis(100));
+        }
+        if let Some(mut first) = self.first.take() {
+            let _ = first.kill();
+            let _ = first.wait();
         }
     }
 }
@@ -161,7 +150,7 @@ fn host_is_still_watched(label: &str, plant: impl FnOnce(&Path, &Path)) {
         "host-only-passwd",
         &format!("{HOST_SECRET_USER}:x:0:0:host secret:/secret:/bin/sh\n"),
     );
-    let container = HostileContainer::new(&dir);
+    let mut container = HostileContainer::new(&dir);
     plant(&container.etc.join("passwd"), &secret);
 
     let mut command = lanner();

@@ -64,6 +64,36 @@ pub fn compat_rules(file: &str) -> PathBuf {
     path
 }
 
+/// Where the cgroup v2 hierarchy is mounted, from this process's mount
+/// table (fails loudly where there is none: the container tests need it).
+pub fn cgroup2_root() -> PathBuf {
+    let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").expect("reading mountinfo");
+    mountinfo
+        .lines()
+        .find_map(|line| {
+            let (before, after) = line.split_once(" - ")?;
+            after
+                .starts_with("cgroup2 ")
+                .then(|| before.split_whitespace().nth(4).map(PathBuf::from))?
+        })
+        .expect("a cgroup v2 hierarchy is mounted")
+}
+
+/// A Docker-shaped container id (64 hex digits) that no other container of
+/// this or another test run has: its short id (the first 12 digits) differs
+/// too.
+pub fn fake_container_id() -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    let unique = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let seed = nanos ^ (u64::from(std::process::id()) << 40) ^ (unique << 20);
+    (1..=4u64)
+        .map(|i| format!("{:016x}", seed.wrapping_mul(0x9e37_79b9_7f4a_7c15 ^ i)))
+        .collect()
+}
+
 /// A `lanner` command with a clean environment for logging.
 pub fn lanner() -> Command {
     let mut command = Command::new(lanner_bin());
