@@ -2,13 +2,38 @@ use super::*;
 use crate::{CaptureRecord, EventDetail, SyscallEvent, SyscallExit};
 use std::io::Write;
 
-fn temp_path(name: &str) -> std::path::PathBuf {
+/// A capture path in a directory of its own, removed with it when dropped.
+struct TempCapture {
+    dir: std::path::PathBuf,
+    path: std::path::PathBuf,
+}
+
+impl std::ops::Deref for TempCapture {
+    type Target = std::path::Path;
+    fn deref(&self) -> &std::path::Path {
+        &self.path
+    }
+}
+
+impl AsRef<std::path::Path> for TempCapture {
+    fn as_ref(&self) -> &std::path::Path {
+        &self.path
+    }
+}
+
+impl Drop for TempCapture {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn temp_path(name: &str) -> TempCapture {
     let dir = std::env::temp_dir().join(format!("lanner-capture-{}-{name}", std::process::id()));
+    // Captures are created exclusively: clear what an interrupted run left.
+    let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("capture.jsonl");
-    // Captures are created exclusively: clear what an earlier run left.
-    let _ = std::fs::remove_file(&path);
-    path
+    TempCapture { dir, path }
 }
 
 fn openat_event(path: &[u8]) -> CaptureRecord {
