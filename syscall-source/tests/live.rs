@@ -257,20 +257,7 @@ struct FakeDockerCgroup {
 
 impl FakeDockerCgroup {
     fn new(full_id: &str) -> Self {
-        let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
-        let root = mountinfo
-            .lines()
-            .find_map(|line| {
-                let (before, after) = line.split_once(" - ")?;
-                (after.split_whitespace().next()? == "cgroup2").then(|| {
-                    before
-                        .split_whitespace()
-                        .nth(4)
-                        .map(std::path::PathBuf::from)
-                })?
-            })
-            .expect("a cgroup2 mount");
-        let parent = root.join(format!("lanner-live-test-{}", std::process::id()));
+        let parent = cgroup2_root().join(format!("lanner-live-test-{}", std::process::id()));
         let dir = parent.join(format!("docker-{full_id}.scope"));
         std::fs::create_dir_all(&dir).unwrap();
         Self { parent, dir }
