@@ -432,3 +432,50 @@ fn a_plugin_cannot_reach_files_or_environment() {
     let report = String::from_utf8(ingested.events[0].data.clone()).unwrap();
     assert_eq!(report, "fs=denied env=0");
 }
+
+#[test]
+fn the_configured_return_budget_applies_to_a_run() {
+    let dir = lanner_tests::TempDir::new("return-budget");
+    let rules = dir.write(
+        "rules.yaml",
+        "- rule: Any\n  desc: d\n  condition: hostile.text exists\n  output: \"x\"\n  priority: NOTICE\n  source: hostile\n",
+    );
+    // One document whose one event is 2 MiB: within the default budget,
+    // over a configured 1 MiB one.
+    let input = dir.write(
+        "payloads.jsonl",
+        &format!("[\"{}\"]\n", "a".repeat(2 << 20)),
+    );
+    let run = |limits: &str| {
+        let config = dir.write(
+            "lanner.yaml",
+            &format!(
+                "plugins:\n  - name: hostile\n    library_path: {}\n{limits}",
+                plugin_wasm("lanner-plugin-hostile").display()
+            ),
+        );
+        let out = lanner()
+            .args(["run", "--source", "hostile", "--input"])
+            .arg(&input)
+            .arg("-r")
+            .arg(&rules)
+            .arg("-c")
+            .arg(&config)
+            .output()
+            .expect("lanner runs");
+        (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (stdout, stderr) = run("plugin_limits: {max_return_mb: 1}\n");
+    assert!(
+        stderr.contains("returned more than its budget of 1 MiB"),
+        "stdout: {stdout}\nstderr: {stderr}"
+    );
+    let (stdout, stderr) = run("");
+    assert!(
+        !stderr.contains("returned more than") && stdout.contains("Notice x"),
+        "stdout: {stdout:?}\nstderr: {stderr:?}"
+    );
+}

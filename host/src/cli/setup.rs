@@ -26,9 +26,12 @@ impl Plugins {
         if let Some(ms) = config.plugin_limits.call_timeout_ms {
             limits.call_timeout = Duration::from_millis(ms.max(1));
         }
+        let mib = |mb: u64| usize::try_from(mb.saturating_mul(1 << 20)).unwrap_or(usize::MAX);
         if let Some(mb) = config.plugin_limits.max_memory_mb {
-            limits.max_memory_bytes =
-                usize::try_from(mb.saturating_mul(1 << 20)).unwrap_or(usize::MAX);
+            limits.max_memory_bytes = mib(mb);
+        }
+        if let Some(mb) = config.plugin_limits.max_return_mb {
+            limits.max_return_bytes = mib(mb.max(1));
         }
         let host = PluginHost::new(limits, ComponentCache::new(ComponentCache::default_dir()))
             .context("starting the plugin host")?;

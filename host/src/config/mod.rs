@@ -413,7 +413,7 @@ plugins:
     library_path: libjson.so
     init_config: ""
 plugin_dir: /opt/lanner/plugins
-plugin_limits: {call_timeout_ms: 250, max_memory_mb: 64}
+plugin_limits: {call_timeout_ms: 250, max_memory_mb: 64, max_return_mb: 32}
 webhook:
   bearer_token_file: /etc/lanner/token
   max_body_bytes: 1048576
@@ -437,6 +437,7 @@ webhook:
         );
         assert_eq!(config.plugins[1].init_config, "");
         assert_eq!(config.plugin_limits.call_timeout_ms, Some(250));
+        assert_eq!(config.plugin_limits.max_return_mb, Some(32));
         assert_eq!(config.webhook.max_body_bytes, Some(1048576));
         assert!(Config::parse("c.yaml", "plugins: 3\n").is_err());
         assert_eq!(config.webhook.allow_insecure, Some(true));

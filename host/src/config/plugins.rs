@@ -31,6 +31,8 @@ pub struct LimitsConfig {
     pub call_timeout_ms: Option<u64>,
     /// `max_memory_mb`.
     pub max_memory_mb: Option<u64>,
+    /// `max_return_mb`: the most one call may return to the host.
+    pub max_return_mb: Option<u64>,
 }
 
 /// `webhook`: the HTTP(S) ingress for webhook-fed sources (k8s_audit).
@@ -165,6 +167,7 @@ pub(super) fn limits(value: &Node, invalid: Invalid<'_>) -> Result<LimitsConfig,
                 limits.call_timeout_ms = Some(number(node, "call_timeout_ms", invalid)?)
             }
             "max_memory_mb" => limits.max_memory_mb = Some(number(node, "max_memory_mb", invalid)?),
+            "max_return_mb" => limits.max_return_mb = Some(number(node, "max_return_mb", invalid)?),
             other => return Err(invalid(key, format!("unknown key `plugin_limits.{other}`"))),
         }
     }
