@@ -814,6 +814,12 @@ fn user_names_come_from_the_containers_own_table() {
         id: 7,
         path: format!("/docker/{DOCKER_ID}"),
     });
+    // A container whose table has not come (it is read beside the event
+    // thread, may be dropped or evicted): its uid 1000 is not the host's.
+    s.feed(CaptureRecord::Cgroup {
+        id: 9,
+        path: format!("/docker/{}", "cd".repeat(32)),
+    });
     let mut event = |uid, cgroup_id| {
         let CaptureRecord::Event(mut e) = s.syscall(200, nr("getpid"), 200, &[], &[]) else {
             unreachable!()
@@ -823,7 +829,7 @@ fn user_names_come_from_the_containers_own_table() {
         e.cgroup_id = cgroup_id;
         CaptureRecord::Event(e)
     };
-    let (host, container) = (event(1000, 0), event(1000, 7));
+    let (host, container, untold) = (event(1000, 0), event(1000, 7), event(1000, 9));
     let names = [
         "user.uid",
         "user.name",
@@ -841,6 +847,11 @@ fn user_names_come_from_the_containers_own_table() {
     assert_eq!(
         s.eval(container, &names),
         some(&["1000", "app", "/app", "/bin/sh", "1000", "-", "-1", "-"])
+    );
+    assert_eq!(
+        s.eval(untold, &names),
+        some(&["1000", "-", "-", "-", "1000", "-", "-1", "-"]),
+        "no table: names missing, not the host's"
     );
 }
 

@@ -7,7 +7,7 @@
 //! oldest processes and descriptors are evicted and counted.
 
 use super::bounded::BoundedMap;
-use super::container::{Container, container_of};
+use super::container::{Container, Runtime, container_of};
 use super::container_info::ContainerInfo;
 use super::fd::{Endpoint, FdInfo, L4Proto};
 use super::process::Process;
@@ -189,12 +189,17 @@ impl SystemState {
         self.processes.get(&self.threads.get(&tid)?.pid)
     }
 
-    /// The users and groups that apply to a container (its own when a
-    /// table was recorded for it, else the host's).
+    /// The users and groups that apply to a container: the host's for the
+    /// host, a container's own when a table was recorded for it, else none.
+    /// A container's table can come late (it is read beside the event
+    /// thread), be dropped or be evicted; the host's names would then be
+    /// wrong for its uids, where missing names are only missing.
     pub fn users_for(&self, container: &Container) -> &UserDb {
-        self.container_users
-            .get(&container.id)
-            .unwrap_or(&self.host_users)
+        static NONE: std::sync::LazyLock<UserDb> = std::sync::LazyLock::new(UserDb::default);
+        if container.runtime == Runtime::Host {
+            return &self.host_users;
+        }
+        self.container_users.get(&container.id).unwrap_or(&NONE)
     }
 
     /// What the runtime said about the container with short id `id`, when
