@@ -6,9 +6,15 @@ use crate::untrusted::{Dir, read_text};
 use std::{collections::HashMap, path::Path};
 
 /// The most a `passwd` or `group` file may hold: far above any real one
-/// (a million-user directory is better served by NSS than by these files),
-/// far below what would hurt to hold once per container.
-pub const USER_FILE_CAP: usize = 16 << 20;
+/// (a directory of many thousand users is served by NSS, not these files),
+/// and small enough to read once per container of a busy node.
+pub const USER_FILE_CAP: usize = 1 << 20;
+
+/// The most users, and the most groups, one [`UserDb`] keeps: a table is
+/// held per container (thousands of them), and a dense file within
+/// [`USER_FILE_CAP`] could otherwise hold tens of thousands of entries
+/// more. Entries past it are left out, counted and logged.
+pub const MAX_ENTRIES: usize = 65_536;
 
 /// One `passwd` entry.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -63,13 +69,19 @@ impl UserDb {
 
     /// Parses the texts of a `passwd` and a `group` file. Comments, blank
     /// and malformed lines are skipped; for a repeated id the first entry
-    /// wins, as the C library's lookups do.
+    /// wins, as the C library's lookups do; past [`MAX_ENTRIES`] users or
+    /// groups, the rest are left out (and logged).
     pub fn parse(passwd: &str, group: &str) -> Self {
         let mut db = Self::default();
+        let mut cut = 0_u64;
         for fields in records(passwd) {
             if let [name, _, uid, gid, _, home, shell, ..] = fields.as_slice()
                 && let (Ok(uid), Ok(gid)) = (uid.parse(), gid.parse())
             {
+                if db.users.len() >= MAX_ENTRIES && !db.users.contains_key(&uid) {
+                    cut += 1;
+                    continue;
+                }
                 db.users.entry(uid).or_insert_with(|| User {
                     name: name.to_string(),
                     gid,
@@ -82,6 +94,10 @@ impl UserDb {
             if let [name, _, gid, members, ..] = fields.as_slice()
                 && let Ok(gid) = gid.parse()
             {
+                if db.groups.len() >= MAX_ENTRIES && !db.groups.contains_key(&gid) {
+                    cut += 1;
+                    continue;
+                }
                 db.groups.entry(gid).or_insert_with(|| Group {
                     name: name.to_string(),
                     members: members
@@ -91,6 +107,11 @@ impl UserDb {
                         .collect(),
                 });
             }
+        }
+        if cut > 0 {
+            tracing::warn!(
+                "user table cut: {cut} users or groups past the first {MAX_ENTRIES} left out"
+            );
         }
         db
     }
@@ -148,6 +169,28 @@ impostor:x:0:0::/tmp:/bin/sh
     #[test]
     fn the_first_entry_for_an_id_wins() {
         assert_eq!(UserDb::parse(PASSWD, "").user(0).unwrap().name, "root");
+    }
+
+    #[test]
+    fn a_dense_file_keeps_at_most_max_entries() {
+        let extra = 10;
+        let passwd: String = (0..MAX_ENTRIES + extra)
+            .map(|uid| format!("u{uid}:x:{uid}:0::/:/bin/sh\n"))
+            .collect();
+        let group: String = (0..MAX_ENTRIES + extra)
+            .map(|gid| format!("g{gid}:x:{gid}:\n"))
+            .collect();
+        let db = UserDb::parse(&passwd, &group);
+        assert_eq!(
+            (db.users.len(), db.groups.len()),
+            (MAX_ENTRIES, MAX_ENTRIES)
+        );
+        assert_eq!(
+            db.user(0).map(|u| u.name.as_str()),
+            Some("u0"),
+            "the first kept"
+        );
+        assert_eq!(db.user(MAX_ENTRIES as u32), None, "the rest left out");
     }
 
     #[test]
