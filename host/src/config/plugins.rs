@@ -58,16 +58,16 @@ pub struct WebhookConfig {
     /// bearer token (refused unless this is true).
     pub allow_insecure: Option<bool>,
     /// `header_timeout_ms`: how long a client may take to send a request's
-    /// line and headers (also the TLS handshake's bound when that is unset).
+    /// line and headers; it also bounds how long a kept-alive connection may
+    /// sit idle, as the wait for the next request's headers.
     pub header_timeout_ms: Option<u64>,
     /// `body_timeout_ms`: how long a client may take to send a whole body.
     pub body_timeout_ms: Option<u64>,
     /// `handshake_timeout_ms`: how long a TLS handshake may take.
     pub handshake_timeout_ms: Option<u64>,
-    /// `idle_timeout_ms`: how long a kept-alive connection may sit idle.
-    pub idle_timeout_ms: Option<u64>,
     /// `verdict_timeout_ms`: how long a request waits for the source's
-    /// verdict before it is answered 503 (and then never ingested).
+    /// verdict before it is answered 503 (and then never ingested), unless
+    /// the source already took the body.
     pub verdict_timeout_ms: Option<u64>,
     /// `max_connections`: connections served at once; more are closed at once.
     pub max_connections: Option<u64>,
@@ -211,9 +211,6 @@ pub(super) fn webhook(value: &Node, invalid: Invalid<'_>) -> Result<WebhookConfi
             "handshake_timeout_ms" => {
                 webhook.handshake_timeout_ms =
                     Some(positive(node, "handshake_timeout_ms", invalid)?)
-            }
-            "idle_timeout_ms" => {
-                webhook.idle_timeout_ms = Some(positive(node, "idle_timeout_ms", invalid)?)
             }
             "verdict_timeout_ms" => {
                 webhook.verdict_timeout_ms = Some(positive(node, "verdict_timeout_ms", invalid)?)

@@ -6,9 +6,13 @@
 //! bearer token, 405 not POST, 415 not JSON, 413 body over the limit, 408
 //! body not sent in time, 400 malformed JSON or no audit event in it, 503
 //! when the worker's queue is full, the plugin is restarting or the verdict
-//! did not come in time (the client retries; a payload answered 503 is
-//! never ingested later), 500 when the plugin faulted on this body, 200
-//! otherwise. Each outcome is counted.
+//! did not come in time before the worker took the body (the client
+//! retries; a payload answered 503 is never ingested later), 504 when the
+//! worker took the body but gave no verdict within a long grace period (the
+//! outcome is unknown: it may have been ingested), 500 when the plugin
+//! faulted on this body, 200 otherwise. A request whose client hangs up
+//! before its verdict is not ingested unless the worker already took it.
+//! Each outcome is counted.
 //!
 //! The endpoint faces whoever can reach it, so nothing a client does can
 //! hold it for long or make it hold much:
@@ -76,7 +80,9 @@ pub struct Limits {
     pub body_timeout: Duration,
     /// Time for a TLS handshake, from the accept.
     pub handshake_timeout: Duration,
-    /// Time a request waits for the worker's verdict before 503.
+    /// Time a request waits for the worker's verdict before 503 (when the
+    /// worker has not taken the body yet; once it has, the request waits
+    /// for the verdict up to a grace period longer).
     pub verdict_timeout: Duration,
     /// Connections served at once.
     pub max_connections: usize,
@@ -109,6 +115,9 @@ impl Limits {
             let half = usize::try_from(limit.rlim_cur / 2).unwrap_or(usize::MAX);
             self.max_connections = self.max_connections.min(half.max(1));
         }
+        // An unlimited descriptor limit leaves the cap above what a semaphore
+        // can count (it would panic).
+        self.max_connections = self.max_connections.min(Semaphore::MAX_PERMITS);
         self
     }
 }
@@ -151,8 +160,10 @@ pub struct WebhookStats {
     pub malformed: AtomicU64,
     /// 400, JSON that holds no event.
     pub not_events: AtomicU64,
-    /// 503.
+    /// 503: certainly not ingested.
     pub unavailable: AtomicU64,
+    /// 504: taken by the worker but no verdict in time; outcome unknown.
+    pub unknown: AtomicU64,
     /// 500.
     pub plugin_faults: AtomicU64,
     /// Connections closed at once because the cap was reached.
@@ -168,7 +179,8 @@ impl WebhookStats {
         format!(
             "{} accepted ({} events), {} malformed JSON, {} without events, {} too large, \
              {} too slow, {} wrong content type, {} wrong method, {} unauthorized, \
-             {} wrong path, {} unavailable, {} plugin faults; {} connections over the cap, \
+             {} wrong path, {} unavailable, {} without a verdict, {} plugin faults; \
+             {} connections over the cap, \
              {} failed TLS handshakes",
             n(&self.accepted),
             n(&self.events),
@@ -181,6 +193,7 @@ impl WebhookStats {
             n(&self.unauthorized),
             n(&self.not_found),
             n(&self.unavailable),
+            n(&self.unknown),
             n(&self.plugin_faults),
             n(&self.refused_connections),
             n(&self.failed_handshakes),
@@ -265,7 +278,10 @@ pub async fn serve(
     let settings = Arc::new(settings);
     let limits = settings.limits;
     let acceptor = settings.tls.clone().map(TlsAcceptor::from);
-    let slots = Arc::new(Semaphore::new(limits.max_connections));
+    // Semaphore::new panics above MAX_PERMITS (an unlimited descriptor limit).
+    let slots = Arc::new(Semaphore::new(
+        limits.max_connections.min(Semaphore::MAX_PERMITS),
+    ));
     let mut connections = tokio::task::JoinSet::new();
     let mut failing = false;
     tokio::pin!(shutdown);
@@ -489,18 +505,41 @@ async fn verdict(
         count(&stats.unavailable);
         return retry_later("busy; retry shortly");
     }
-    let outcome = match tokio::time::timeout(limits.verdict_timeout, &mut verdict).await {
-        Ok(outcome) => outcome.ok(),
-        // Not taken yet, and now never will be: the client's retry is the only copy.
-        Err(_) if claim.abandon() => None,
+    // If this future is dropped before the verdict (the client hung up, or
+    // the server aborts its connections at shutdown), nobody is left to
+    // answer: the payload must not be ingested behind the client's back, as
+    // its retry would duplicate it.
+    let _settle = AbandonOnDrop(Arc::clone(&claim));
+    let waited = match tokio::time::timeout(limits.verdict_timeout, &mut verdict).await {
+        Ok(Ok(outcome)) => Waited::Verdict(outcome),
+        // Not taken yet (or dropped untaken), and now never will be: the
+        // client's retry is the only copy.
+        _ if claim.abandon() => Waited::NotIngested,
+        // Taken, but the worker dropped the reply without a verdict.
+        Ok(Err(_)) => Waited::Unknown,
         // The worker is ingesting it: its verdict is on its way.
-        Err(_) => tokio::time::timeout(CLAIMED_GRACE, verdict)
-            .await
-            .ok()
-            .and_then(Result::ok),
+        Err(_) => match tokio::time::timeout(CLAIMED_GRACE, verdict).await {
+            Ok(Ok(outcome)) => Waited::Verdict(outcome),
+            _ => Waited::Unknown,
+        },
+    };
+    let outcome = match waited {
+        Waited::Verdict(outcome) => outcome,
+        Waited::NotIngested => {
+            count(&stats.unavailable);
+            return retry_later("the source did not answer in time; the body was not ingested");
+        }
+        Waited::Unknown => {
+            count(&stats.unknown);
+            return reply(
+                StatusCode::GATEWAY_TIMEOUT,
+                "the source took the body but gave no verdict in time; it may have been \
+                 ingested, so sending it again may duplicate its events",
+            );
+        }
     };
     match outcome {
-        Some(JobOutcome::Ingested(report)) => {
+        JobOutcome::Ingested(report) => {
             if report.events == 0 && report.rejected_total > 0 {
                 count(&stats.not_events);
                 return reply(
@@ -522,18 +561,37 @@ async fn verdict(
                 }),
             )
         }
-        Some(JobOutcome::Fault(reason)) => {
+        JobOutcome::Fault(reason) => {
             count(&stats.plugin_faults);
             reply(StatusCode::INTERNAL_SERVER_ERROR, reason)
         }
-        Some(JobOutcome::Unavailable(reason)) => {
+        JobOutcome::Unavailable(reason) => {
             count(&stats.unavailable);
             retry_later(reason)
         }
-        None => {
-            count(&stats.unavailable);
-            retry_later("the source did not answer in time; the body was not ingested")
-        }
+    }
+}
+
+/// What waiting for the worker came to.
+enum Waited {
+    /// The worker's verdict.
+    Verdict(JobOutcome),
+    /// The payload was abandoned before the worker took it: it is never
+    /// ingested, so the client may safely send it again.
+    NotIngested,
+    /// The worker took the payload but no verdict came: it may or may not
+    /// have been ingested.
+    Unknown,
+}
+
+/// Abandons a queued payload's claim when dropped. Once the worker has taken
+/// the claim this does nothing, so it may be dropped on every path; what it
+/// catches is the request future being dropped mid-wait.
+struct AbandonOnDrop(Arc<Claim>);
+
+impl Drop for AbandonOnDrop {
+    fn drop(&mut self) {
+        self.0.abandon();
     }
 }
 

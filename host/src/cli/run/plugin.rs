@@ -177,12 +177,7 @@ impl PluginRun {
             None
         };
         let token = match &self.webhook.bearer_token_file {
-            Some(file) => Some(
-                std::fs::read_to_string(file)
-                    .with_context(|| format!("reading the webhook token from {}", file.display()))?
-                    .trim()
-                    .to_string(),
-            ),
+            Some(file) => Some(read_token(file)?),
             None => std::env::var("LANNER_WEBHOOK_TOKEN").ok(),
         }
         .filter(|t| !t.is_empty());
@@ -221,6 +216,35 @@ impl PluginRun {
             limits: capped,
         })
     }
+}
+
+/// The most bytes a bearer token file may hold.
+const MAX_TOKEN_BYTES: u64 = 4096;
+
+/// Reads the webhook's bearer token from `file`: a trusted regular file (see
+/// [`crate::trust`]) of bounded size that only its owner may read, since
+/// anyone who can read it can forge audit events.
+fn read_token(file: &Path) -> anyhow::Result<String> {
+    use std::os::unix::fs::MetadataExt;
+    let context = || format!("reading the webhook token from {}", file.display());
+    let mode = std::fs::metadata(file).with_context(context)?.mode();
+    if mode & 0o077 != 0 {
+        bail!(
+            "refusing the webhook token file {}: it is readable by {} (mode {:o}); \
+             make it readable by its owner only (chmod 600)",
+            file.display(),
+            if mode & 0o007 != 0 {
+                "other users"
+            } else {
+                "its group"
+            },
+            mode & 0o7777
+        );
+    }
+    let bytes = crate::trust::read_file(file, MAX_TOKEN_BYTES).with_context(context)?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| anyhow::anyhow!("the webhook token in {} is not UTF-8", file.display()))?;
+    Ok(text.trim().to_string())
 }
 
 /// Ingests one payload, waiting out a restart backoff rather than dropping it.
@@ -434,8 +458,8 @@ fn serve(
     // The server drops its sender when it stops; the queue then drains and ends.
     let mut abandoned = 0u64;
     while let Some(job) = queue.blocking_recv() {
-        // Answered 503 while queued: the client sends it again, so ingesting
-        // this copy as well would duplicate its events.
+        // Answered 503 while queued, or its client left: the client sends it
+        // again, so ingesting this copy as well would duplicate its events.
         if !job.claim.take() {
             abandoned += 1;
             continue;
@@ -448,10 +472,11 @@ fn serve(
             shutdown.trigger();
         }
     }
-    let _ = server.join();
+    let crashed = server.join().is_err();
     let pipeline_stats = pipeline.stats();
     eprintln!(
-        "lanner: {source} webhook: {}; {abandoned} answered 503 while queued and dropped; \
+        "lanner: {source} webhook: {}; {abandoned} given up while queued \
+         (answered 503 or the client left) and dropped; \
          {} events, {} rejected parts, {} malformed values, {} plugin faults, {} alerts",
         stats.summary(),
         pipeline_stats.events,
@@ -460,6 +485,11 @@ fn serve(
         pipeline_stats.faults,
         pipeline_stats.alerts
     );
+    if crashed {
+        // The server's panic was printed by the panic hook; end the source
+        // with an error rather than as if it had stopped on request.
+        bail!("the {source} webhook server failed unexpectedly");
+    }
     Ok(())
 }
 
