@@ -96,6 +96,50 @@ impl<K: Clone + Eq + Hash, V, S: BuildHasher> BoundedMap<K, V, S> {
         );
     }
 
+    /// Whether `key` is held, marking it used.
+    pub fn contains<Q>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.get(key).is_some()
+    }
+
+    /// Removes `key`, returning its value. Not counted as an eviction.
+    pub fn remove<Q>(&mut self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let value = self.entries.remove(key)?.value;
+        // Its place in `order` stays until compacted, which a removal does
+        // once `order` holds twice the capacity: so it stays within three
+        // times the capacity, and a compaction (linear) comes once per
+        // `capacity` removals at most.
+        if self.order.len() >= 2 * self.capacity {
+            self.compact();
+        }
+        Some(value)
+    }
+
+    /// Drops every entry whose key `keep` refuses. Not counted as evictions.
+    pub fn retain(&mut self, mut keep: impl FnMut(&K) -> bool) {
+        self.entries.retain(|key, _| keep(key));
+        self.compact();
+    }
+
+    /// Evicts entries (as when full) until at most `len` remain.
+    pub fn shrink_to(&mut self, len: usize) {
+        while self.entries.len() > len {
+            self.evict_one();
+        }
+    }
+
+    /// Whether inserting a new key would evict an entry.
+    pub fn is_full(&self) -> bool {
+        self.entries.len() >= self.capacity
+    }
+
     /// How many entries are held.
     pub fn len(&self) -> usize {
         self.entries.len()
@@ -111,9 +155,19 @@ impl<K: Clone + Eq + Hash, V, S: BuildHasher> BoundedMap<K, V, S> {
         self.evicted
     }
 
+    /// Drops from `order` the places of keys removed (and the older place
+    /// of a key removed and inserted again), restoring "each key once".
+    fn compact(&mut self) {
+        let mut placed = std::collections::HashSet::with_capacity(self.entries.len());
+        let entries = &self.entries;
+        self.order
+            .retain(|key| entries.contains_key(key) && placed.insert(key.clone()));
+    }
+
     fn evict_one(&mut self) {
-        // Each key is in `order` exactly once, so within two passes an
-        // unused entry is found: the first pass clears every mark.
+        // Each key held is in `order` (once, but for stale places that
+        // are skipped), so within two passes an unused entry is found: the
+        // first pass clears every mark.
         while let Some(key) = self.order.pop_front() {
             match self.entries.get(&key) {
                 Some(slot) if slot.used.replace(false) => self.order.push_back(key),
@@ -155,6 +209,27 @@ mod tests {
             map.insert(id, "churn");
         }
         assert!(map.len() <= 8);
+    }
+
+    #[test]
+    fn removing_and_reinserting_keeps_the_order_queue_bounded() {
+        let mut map: BoundedMap<u64, ()> = BoundedMap::new(4);
+        map.insert(1, ());
+        for _ in 0..10_000 {
+            map.insert(7, ());
+            assert_eq!(map.remove(&7), Some(()));
+        }
+        assert_eq!(map.remove(&7), None);
+        map.insert(7, ());
+        assert!(map.order.len() <= 3 * 4, "{}", map.order.len());
+        assert!(map.contains(&1) && map.contains(&7) && map.len() == 2);
+        map.retain(|key| *key != 1);
+        assert_eq!((map.len(), map.order.len()), (1, 1));
+        assert_eq!(map.evicted(), 0, "removals are not evictions");
+        map.insert(8, ());
+        map.insert(9, ());
+        map.shrink_to(1);
+        assert_eq!(map.len(), 1);
     }
 
     #[test]
