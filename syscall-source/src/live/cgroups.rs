@@ -104,7 +104,9 @@ impl CgroupPaths {
     }
 
     /// How `id` is to be named, the first time it is asked for (`None` for
-    /// ids already announced, and where no v2 hierarchy is mounted).
+    /// ids already announced, where no v2 hierarchy is mounted, and when
+    /// the lookup failed for a reason that may pass: the id is then asked
+    /// for again at its next event).
     pub fn first_sight(&mut self, id: u64) -> Option<Lookup> {
         if self.announced.contains(&id) {
             return None;
@@ -119,8 +121,23 @@ impl CgroupPaths {
         };
         Some(match path_by_handle(dir, &root, id) {
             Ok(path) => Lookup::Path(path),
-            Err(_) => Lookup::Gone,
+            Err(err) if is_gone(&err) => Lookup::Gone,
+            Err(err) => {
+                // Out of descriptors or memory, interrupted: the cgroup may
+                // well exist, and must not stay unnamed for good.
+                tracing::debug!("cgroup {id} not looked up for now: {err}");
+                self.announced.remove(&id);
+                return None;
+            }
         })
+    }
+
+    /// Forgets that `id` was announced, when what its announcement needed
+    /// (a walk, its container's description) could not be queued: its next
+    /// event asks again, and the state tables take the repeated record as
+    /// a refresh.
+    pub fn forget(&mut self, id: u64) {
+        self.announced.remove(&id);
     }
 
     /// How many ids are remembered (bounded by [`ANNOUNCED_CAPACITY`]).
@@ -138,6 +155,13 @@ impl CgroupPaths {
         }
         self.announced.shrink_to(ANNOUNCED_CAPACITY / 4 * 3);
     }
+}
+
+/// Whether a failed [`path_by_handle`] means the cgroup is no more (or
+/// will never be named): the kernel's "stale handle" or "no such entry",
+/// or a path outside the mount (not an OS error; the same every time).
+fn is_gone(err: &io::Error) -> bool {
+    matches!(err.raw_os_error(), None | Some(libc::ESTALE | libc::ENOENT))
 }
 
 fn open_dir(path: &Path) -> io::Result<OwnedFd> {
@@ -269,7 +293,21 @@ mod tests {
         let mut paths = CgroupPaths::discover();
         paths.handles = None;
         let root = paths.root.clone().unwrap();
-        assert_eq!(paths.first_sight(7), Some(Lookup::NeedsWalk(root)));
+        assert_eq!(paths.first_sight(7), Some(Lookup::NeedsWalk(root.clone())));
         assert_eq!(paths.first_sight(7), None);
+        // The walk could not be queued: the next event asks again.
+        paths.forget(7);
+        assert_eq!(paths.first_sight(7), Some(Lookup::NeedsWalk(root)));
+    }
+
+    #[test]
+    fn only_a_stale_or_missing_cgroup_is_gone() {
+        for errno in [libc::ESTALE, libc::ENOENT] {
+            assert!(is_gone(&io::Error::from_raw_os_error(errno)), "{errno}");
+        }
+        assert!(is_gone(&io::Error::other("outside the cgroup mount")));
+        for errno in [libc::EMFILE, libc::ENFILE, libc::ENOMEM, libc::EINTR] {
+            assert!(!is_gone(&io::Error::from_raw_os_error(errno)), "{errno}");
+        }
     }
 }
