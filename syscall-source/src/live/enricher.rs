@@ -80,6 +80,8 @@ pub struct Enricher {
     /// The last job whose answer was received.
     answered: u64,
     dropped: u64,
+    /// Whether the worker was found gone (said once).
+    lost: bool,
 }
 
 impl Enricher {
@@ -92,7 +94,18 @@ impl Enricher {
             .name("lanner-enrich".into())
             .spawn(move || {
                 for (seq, job) in queue {
-                    if answers.send((seq, run(&roots, job))).is_err() {
+                    // One job that panics (a bug met by some container's
+                    // files) must not end the descriptions of all others;
+                    // its answer is empty, so waits for it end.
+                    let done =
+                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&roots, job)))
+                            .unwrap_or_else(|_| {
+                                tracing::error!(
+                                    "an enrichment job panicked; its records are left out"
+                                );
+                                Done::Records(Vec::new())
+                            });
+                    if answers.send((seq, done)).is_err() {
                         return;
                     }
                 }
@@ -108,6 +121,7 @@ impl Enricher {
             next: 0,
             answered: 0,
             dropped: 0,
+            lost: false,
         }
     }
 
@@ -124,25 +138,61 @@ impl Enricher {
             next: 0,
             answered: 0,
             dropped: 0,
+            lost: false,
         };
         (enricher, queue, answers)
     }
 
     /// Queues `job`; its sequence number, or `None` when the queue was full
-    /// (the job is dropped and counted) or the worker is gone.
+    /// or the worker is gone (the job is dropped and counted).
     pub fn submit(&mut self, job: Job) -> Option<u64> {
+        self.submit_by(job, Instant::now(), |_| {})
+    }
+
+    /// [`Enricher::submit`], but while the queue is full and `deadline`
+    /// has not passed, waits for the worker to answer a job (handing the
+    /// answer to `handle`), which frees a place, and tries again.
+    pub fn submit_by(
+        &mut self,
+        job: Job,
+        deadline: Instant,
+        mut handle: impl FnMut(Done),
+    ) -> Option<u64> {
         let jobs = self.jobs.as_ref()?;
         let seq = self.next + 1;
-        match jobs.try_send((seq, job)) {
-            Ok(()) => {
-                self.next = seq;
-                Some(seq)
-            }
-            Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
-                self.dropped += 1;
-                None
+        let mut queued = (seq, job);
+        loop {
+            match jobs.try_send(queued) {
+                Ok(()) => {
+                    self.next = seq;
+                    return Some(seq);
+                }
+                Err(TrySendError::Full(back)) => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        break;
+                    }
+                    // Each answer is sent after its job left the queue.
+                    let Ok((answered, done)) = self.done.recv_timeout(left) else {
+                        break;
+                    };
+                    self.answered = answered;
+                    handle(done);
+                    queued = back;
+                }
+                Err(TrySendError::Disconnected(_)) => {
+                    if !self.lost {
+                        self.lost = true;
+                        tracing::error!(
+                            "the enrichment thread is gone: containers are no longer described"
+                        );
+                    }
+                    break;
+                }
             }
         }
+        self.dropped += 1;
+        None
     }
 
     /// Hands `handle` every answer that arrives until the answer to job
@@ -175,7 +225,7 @@ impl Enricher {
         self.next
     }
 
-    /// Jobs dropped because the queue was full.
+    /// Jobs dropped because the queue was full (or the worker gone).
     pub fn dropped(&self) -> u64 {
         self.dropped
     }
@@ -235,6 +285,42 @@ mod tests {
         // The wait ends at its deadline, unanswered.
         let deadline = Instant::now() + Duration::from_millis(20);
         assert!(!enricher.wait_for(1, deadline, |_| panic!("no answer")));
+    }
+
+    #[test]
+    fn a_full_queue_takes_a_job_once_the_worker_answers_one() {
+        let (mut enricher, queue, answers) = Enricher::stuck();
+        for _ in 0..QUEUE_CAPACITY {
+            enricher.submit(job()).unwrap();
+        }
+        // A worker takes job 1 and answers it, freeing a place, whether
+        // before the submission below or while it waits.
+        let worker = std::thread::spawn(move || {
+            let (first, _) = queue.recv().unwrap();
+            answers.send((first, Done::Records(Vec::new()))).unwrap();
+            (queue, answers)
+        });
+        let mut handed = 0;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let seq = enricher.submit_by(job(), deadline, |_| handed += 1);
+        assert_eq!(seq, Some(QUEUE_CAPACITY as u64 + 1), "queued, not dropped");
+        assert!(handed <= 1);
+        assert_eq!(enricher.dropped(), 0);
+        let (_queue, _answers) = worker.join().unwrap();
+        // Full again, and nothing answers: dropped at the deadline.
+        let deadline = Instant::now() + Duration::from_millis(20);
+        assert_eq!(enricher.submit_by(job(), deadline, |_| {}), None);
+        assert_eq!(enricher.dropped(), 1);
+    }
+
+    #[test]
+    fn a_gone_worker_drops_jobs_and_counts_them() {
+        let (mut enricher, queue, _answers) = Enricher::stuck();
+        drop(queue);
+        assert_eq!(enricher.submit(job()), None);
+        assert_eq!(enricher.submit(job()), None);
+        assert!(enricher.lost);
+        assert_eq!(enricher.dropped(), 2);
     }
 
     #[test]
