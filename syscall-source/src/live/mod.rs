@@ -115,7 +115,7 @@ impl LiveSource {
             cgroups: CgroupPaths::discover(),
             proc_root,
             enricher: Enricher::start(roots),
-            batch_deadline: Some(Instant::now() + ENRICH_WAIT_AT_START),
+            batch_deadline: None,
             containers_seen: SeenSet::new(CONTAINERS_CAPACITY),
             pending: Vec::new(),
             events: Vec::new(),
@@ -127,9 +127,18 @@ impl LiveSource {
             db: Box::new(UserDb::load(std::path::Path::new("/"))),
         }];
         let processes = procfs::scan(&source.proc_root).unwrap_or_default();
-        // Queue every container first, then wait for them together.
+        // The budget starts once the host is read. Every container is
+        // queued (while the queue is full, as the worker frees places),
+        // then all are waited for together.
+        let deadline = Instant::now() + ENRICH_WAIT_AT_START;
+        source.batch_deadline = Some(deadline);
         for process in &processes {
-            source.first_sight_of(process.pid, &process.container, false, &mut snapshot);
+            source.first_sight_of(
+                process.pid,
+                &process.container,
+                Submit::QueueBy(deadline),
+                &mut snapshot,
+            );
         }
         source.wait_for(source.enricher.last_queued(), &mut snapshot);
         snapshot.extend(
@@ -222,8 +231,10 @@ impl LiveSource {
                         pid: event.pid,
                         root,
                     };
-                    if let Some(seq) = self.enricher.submit(job) {
-                        self.wait_for(seq, out);
+                    match self.enricher.submit(job) {
+                        Some(seq) => self.wait_for(seq, out),
+                        // Not lost: the cgroup's next event asks again.
+                        None => self.cgroups.forget(event.cgroup_id),
                     }
                 }
             }
@@ -252,24 +263,29 @@ impl LiveSource {
     fn announce_cgroup(&mut self, id: u64, path: String, pid: u32, out: &mut Vec<CaptureRecord>) {
         let container = container_of(&path);
         out.push(CaptureRecord::Cgroup { id, path });
-        self.first_sight_of(pid, &container, true, out);
+        if !self.first_sight_of(pid, &container, Submit::Wait, out) {
+            // The container is asked about again at the cgroup's next event.
+            self.cgroups.forget(id);
+        }
     }
 
     /// Asks the enrichment thread about a container not seen before: its
     /// users (read through the process's root) and what its runtime says
-    /// about it; waits for the answer within the batch's budget if `wait`.
+    /// about it, and waits for the answer as `how` says. `false` when the
+    /// job could not be queued: the container is then not remembered, so
+    /// that a later sight of it asks again.
     fn first_sight_of(
         &mut self,
         pid: u32,
         container: &Container,
-        wait: bool,
+        how: Submit,
         out: &mut Vec<CaptureRecord>,
-    ) {
+    ) -> bool {
         // The host (the only container of runtime Host) has its users from
         // the start-up snapshot and no runtime to ask.
         if container.runtime == Runtime::Host || !self.containers_seen.insert(container.id.clone())
         {
-            return;
+            return true;
         }
         // Opened here, while the process runs: an O_PATH open of the
         // process's root, which reads nothing in it.
@@ -278,11 +294,30 @@ impl LiveSource {
             container: container.clone(),
             root,
         };
-        if let Some(seq) = self.enricher.submit(job)
-            && wait
-        {
-            self.wait_for(seq, out);
+        let queued = match how {
+            Submit::QueueBy(deadline) => {
+                let mut answers = Vec::new();
+                let queued = self
+                    .enricher
+                    .submit_by(job, deadline, |done| answers.push(done));
+                for done in answers {
+                    self.emit(done, out);
+                }
+                queued
+            }
+            Submit::Queue => self.enricher.submit(job),
+            Submit::Wait => {
+                let queued = self.enricher.submit(job);
+                if let Some(seq) = queued {
+                    self.wait_for(seq, out);
+                }
+                queued
+            }
+        };
+        if queued.is_none() {
+            self.containers_seen.remove(&container.id);
         }
+        queued.is_some()
     }
 
     /// Waits for job `seq` until the batch's deadline, emitting whatever
@@ -320,9 +355,24 @@ impl LiveSource {
             } => {
                 let container = container_of(&path);
                 out.push(CaptureRecord::Cgroup { id, path });
-                self.first_sight_of(pid, &container, false, out);
+                if !self.first_sight_of(pid, &container, Submit::Queue, out) {
+                    self.cgroups.forget(id);
+                }
             }
             Done::Cgroup { path: None, .. } => {}
         }
     }
+}
+
+/// How [`LiveSource::first_sight_of`] hands a container's job over.
+#[derive(Clone, Copy)]
+enum Submit {
+    /// Queue it if there is room, and wait for the answer within the
+    /// batch's budget.
+    Wait,
+    /// Queue it if there is room, without waiting (inside a wait).
+    Queue,
+    /// Queue it, while the queue is full waiting for room until the
+    /// deadline (the start-up snapshot, which waits for all at the end).
+    QueueBy(Instant),
 }
