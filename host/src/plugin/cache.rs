@@ -80,7 +80,8 @@ impl ComponentCache {
     /// the environment says (under `sudo -E`, `$HOME` is a user's). Otherwise
     /// `$LANNER_CACHE_DIR`, else `$XDG_CACHE_HOME/lanner/plugins`, else
     /// `~/.cache/lanner/plugins`. `$LANNER_CACHE_DIR` is honoured for root
-    /// too: the ownership checks refuse any directory root does not own.
+    /// too: nothing is created below a directory that fails the trust rule,
+    /// and the ownership checks refuse any directory root does not own.
     pub fn default_dir() -> Option<PathBuf> {
         if let Some(dir) = std::env::var_os("LANNER_CACHE_DIR") {
             return Some(PathBuf::from(dir));
@@ -161,6 +162,57 @@ fn same_tag(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// Creates `dir` and its missing parents (mode 0700), but only below its
+/// nearest existing ancestor, and only once that ancestor passes
+/// [`trust::check_dir`]; the missing parts are created on the ancestor's
+/// canonical path, which no one else can change. Returns the path created
+/// (or found). So a cache path that names a place someone else controls
+/// (`$LANNER_CACHE_DIR` under `sudo -E`, a symlink a user can swap) makes
+/// root create nothing there.
+fn create_below_trusted(dir: &Path) -> Result<PathBuf, String> {
+    use std::os::unix::fs::DirBuilderExt;
+    let mut missing = Vec::new();
+    let mut existing = dir;
+    loop {
+        let probe = if existing.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            existing
+        };
+        match std::fs::symlink_metadata(probe) {
+            Ok(_) => break,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                // Only plain names are created (never `..`).
+                let name = match existing.components().next_back() {
+                    Some(std::path::Component::Normal(name)) => name,
+                    _ => return Err(format!("cannot create {}: not a plain path", dir.display())),
+                };
+                missing.push(name);
+                existing = existing.parent().unwrap_or(Path::new("."));
+            }
+            Err(e) => return Err(format!("cannot inspect {}: {e}", probe.display())),
+        }
+    }
+    if missing.is_empty() {
+        return Ok(dir.to_path_buf());
+    }
+    let existing = if existing.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        existing
+    };
+    let mut path = trust::check_dir(existing).map_err(|e| format!("not creating it: {e}"))?;
+    for name in missing.into_iter().rev() {
+        path.push(name);
+        match std::fs::DirBuilder::new().mode(0o700).create(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(format!("cannot create {}: {e}", path.display())),
+        }
+    }
+    Ok(path)
+}
+
 fn c_name(name: &str) -> std::io::Result<CString> {
     CString::new(name).map_err(|_| std::io::Error::other("a NUL in an entry name"))
 }
@@ -169,13 +221,8 @@ impl CacheDir {
     /// Creates `dir` (mode 0700) if needed, checks it and its ancestors, opens
     /// a handle on it and loads (or creates) the key.
     fn open(dir: &Path) -> Result<Self, String> {
-        use std::os::unix::fs::DirBuilderExt;
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-            .map_err(|e| format!("cannot create it: {e}"))?;
-        let canonical = trust::check_dir(dir).map_err(|e| e.to_string())?;
+        let created = create_below_trusted(dir)?;
+        let canonical = trust::check_dir(&created).map_err(|e| e.to_string())?;
         let path = c_name(&canonical.to_string_lossy()).map_err(|e| e.to_string())?;
         // SAFETY: a valid NUL-terminated path; the result is checked.
         let fd = unsafe {
@@ -357,6 +404,39 @@ impl CacheDir {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nothing_is_created_below_a_directory_someone_else_controls() {
+        use std::os::unix::fs::PermissionsExt;
+        // Root runs the tests: a directory owned by another user stands for a
+        // user's home under `sudo -E`.
+        let base = std::env::temp_dir().join(format!("lanner-cache-below-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        std::fs::create_dir(&base).unwrap();
+        std::fs::set_permissions(&base, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let foreign = base.join("user");
+        std::fs::create_dir(&foreign).unwrap();
+        std::os::unix::fs::chown(&foreign, Some(65534), Some(65534)).unwrap();
+        // Directly, and through a symlink to it.
+        let link = base.join("link");
+        std::os::unix::fs::symlink(&foreign, &link).unwrap();
+        for dir in [foreign.join("a/b"), link.join("c/d")] {
+            let refused = CacheDir::open(&dir).unwrap_err();
+            assert!(refused.contains("uid 65534"), "{refused}");
+        }
+        let left: Vec<_> = std::fs::read_dir(&foreign).unwrap().collect();
+        assert!(
+            left.is_empty(),
+            "created below a foreign directory: {left:?}"
+        );
+        // Below a trusted directory, the missing parts are created, private.
+        let own = base.join("own/plugins");
+        let created = create_below_trusted(&own).unwrap();
+        let mode = std::fs::metadata(&created).unwrap().mode();
+        assert_eq!(mode & 0o777, 0o700);
+        assert_eq!(created, own.canonicalize().unwrap());
+        std::fs::remove_dir_all(&base).unwrap();
+    }
 
     #[test]
     fn hmac_matches_rfc_4231_shape() {
