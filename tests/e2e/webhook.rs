@@ -186,11 +186,8 @@ fn a_bearer_token_is_required_when_configured() {
     let dir = TempDir::new("webhook-token");
     let token = dir.write("token", "s3cret-token\n");
     // A token file others can read is refused (webhook_attacks.rs tests that).
-    std::fs::set_permissions(
-        &token,
-        std::os::unix::fs::PermissionsExt::from_mode(0o600),
-    )
-    .expect("the token file can be made owner-only");
+    std::fs::set_permissions(&token, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .expect("the token file can be made owner-only");
     let webhook = start(&format!(
         "webhook:\n  bearer_token_file: {}\n",
         token.display()

@@ -157,11 +157,15 @@ fn read_response(stream: &mut TcpStream) -> String {
 #[test]
 fn slow_loris_endless_headers_slow_bodies_and_idle_connections_are_cut_off() {
     let dir = TempDir::new("webhook-loris");
+    // The legitimate connections below (and the last request) must send
+    // their headers and bodies within these timeouts; seconds, so a test
+    // thread descheduled on a loaded machine still makes it. Each sends its
+    // request in one write.
     let (running, url) = start(
         &dir,
         "k8s_audit",
         K8S_RULES,
-        "webhook:\n  header_timeout_ms: 300\n  body_timeout_ms: 300\n  max_connections: 200\n",
+        "webhook:\n  header_timeout_ms: 10000\n  body_timeout_ms: 10000\n  max_connections: 200\n",
     );
     let address = authority(&url);
 
@@ -192,14 +196,12 @@ fn slow_loris_endless_headers_slow_bodies_and_idle_connections_are_cut_off() {
         .expect("writes");
     // A kept-alive connection that goes quiet after one request.
     let mut idle = TcpStream::connect(&address).expect("connects");
-    let body = br#"{"hello":"world"}"#;
-    write!(
-        idle,
-        "POST /k8s-audit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+    let body = r#"{"hello":"world"}"#;
+    let request = format!(
+        "POST /k8s-audit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
-    )
-    .expect("writes");
-    idle.write_all(body).expect("writes");
+    );
+    idle.write_all(request.as_bytes()).expect("writes");
     let head = read_response(&mut idle);
     assert!(head.starts_with("HTTP/1.1 400"), "{head}");
 
@@ -427,10 +429,18 @@ fn a_request_answered_503_is_never_ingested_later() {
         "plugin_limits:\n  call_timeout_ms: 5000\nwebhook:\n  verdict_timeout_ms: 300\n",
     );
     let (running, url) = start(&dir, "hostile", HOSTILE_RULES, &config);
-    // Occupies the worker for the whole call deadline.
+    // Occupies the worker for the whole call deadline (sent again if the
+    // worker, descheduled, did not take it within the verdict timeout).
     let busy = {
         let url = url.clone();
-        std::thread::spawn(move || post(&url, br#"["loop"]"#).expect("answered"))
+        std::thread::spawn(move || {
+            loop {
+                let (status, reply) = post(&url, br#"["loop"]"#).expect("answered");
+                if status != StatusCode::SERVICE_UNAVAILABLE {
+                    return (status, reply);
+                }
+            }
+        })
     };
     let mut abandoned = Vec::new();
     let mut ingested = Vec::new();
@@ -564,7 +574,7 @@ fn beyond_loopback_without_tls_and_a_token_needs_an_explicit_opt_in() {
     assert!(line.contains("allow_insecure"), "{line}");
 
     // A token alone is not enough: it travels in clear text.
-    let token = dir.write("token", "s3cret\n");
+    let token = owner_only(dir.write("token", "s3cret\n"));
     let (line, child, _) = listen_or_refuse(
         &dir,
         &everywhere,
@@ -609,4 +619,63 @@ fn beyond_loopback_without_tls_and_a_token_needs_an_explicit_opt_in() {
     );
     stop(child);
     assert!(line.contains("listening on https://0.0.0.0:"), "{line}");
+}
+
+/// `file` with mode 0600, as a bearer token file must be.
+fn owner_only(file: std::path::PathBuf) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+        .expect("the file can be made owner-only");
+    file
+}
+
+#[test]
+fn a_token_file_others_can_read_is_refused() {
+    let dir = TempDir::new("webhook-token-mode");
+    let token = dir.write("token", "s3cret\n");
+    let config = dir.write(
+        "lanner.yaml",
+        &format!("webhook:\n  bearer_token_file: {}\n", token.display()),
+    );
+    let rules = dir.write("rules.yaml", K8S_RULES);
+    let run = || {
+        let mut command = lanner();
+        command
+            .args([
+                "run",
+                "--source",
+                "k8s_audit",
+                "--webhook-listen",
+                "127.0.0.1:0",
+            ])
+            .arg("-r")
+            .arg(&rules)
+            .arg("-c")
+            .arg(&config);
+        command
+    };
+    for (mode, who) in [(0o644, "other users"), (0o640, "its group")] {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&token, std::fs::Permissions::from_mode(mode)).unwrap();
+        let out = run().stdin(Stdio::null()).output().expect("lanner runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{stderr}");
+        assert!(
+            stderr.contains("refusing the webhook token file")
+                && stderr.contains(who)
+                && stderr.contains("chmod 600"),
+            "{stderr}"
+        );
+    }
+    // Owner-only: served, and the token is required.
+    owner_only(token);
+    let (running, url) = start(
+        &dir,
+        "k8s_audit",
+        K8S_RULES,
+        &std::fs::read_to_string(&config).unwrap(),
+    );
+    let (status, reply) = post(&url, exec_event("no-token").as_bytes()).expect("answered");
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{reply}");
+    drop(running);
 }
