@@ -1,6 +1,7 @@
 //! The webhook attacked as anyone who can reach it would: slow-loris
 //! connections, a connection flood, slow bodies, a body that makes the reply
-//! explode, poison bodies, requests left waiting past their verdict, and an
+//! explode, poison bodies, requests left waiting past their verdict, clients
+//! that hang up before it, a token file others can read, and an
 //! endpoint exposed beyond loopback. Every test drives the built binary over
 //! real TCP on 127.0.0.1; every wait is on the event itself, with a generous
 //! bound that only fires on failure.
@@ -678,4 +679,129 @@ fn a_token_file_others_can_read_is_refused() {
     let (status, reply) = post(&url, exec_event("no-token").as_bytes()).expect("answered");
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{reply}");
     drop(running);
+}
+
+/// CPU time (clock ticks) the thread named `name` of process `pid` has used.
+fn thread_cpu(pid: u32, name: &str) -> u64 {
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).expect("lanner's threads") {
+        let task = task.expect("a thread").path();
+        let comm = std::fs::read_to_string(task.join("comm")).unwrap_or_default();
+        if comm.trim() != name {
+            continue;
+        }
+        let stat = std::fs::read_to_string(task.join("stat")).expect("the thread's stat");
+        // Fields after the `(comm)`: state is the 3rd field, utime the 14th, stime the 15th.
+        let rest = &stat[stat.rfind(')').expect("a comm") + 2..];
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let ticks = |i: usize| fields[i - 3].parse::<u64>().expect("a number");
+        return ticks(14) + ticks(15);
+    }
+    panic!("no thread {name} in lanner {pid}");
+}
+
+/// The depth of the webhook's queue (`QUEUE_DEPTH` in the source).
+const QUEUE_DEPTH: usize = 64;
+
+/// Opens a connection and sends a whole request with `body` to `url`,
+/// leaving the connection open for its reply.
+fn send_raw(url: &str, body: &str) -> TcpStream {
+    let address = authority(url);
+    let path = &url[url.find(&address).expect("an authority") + address.len()..];
+    let mut stream = TcpStream::connect(&address).expect("connects");
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).expect("writes");
+    stream
+}
+
+#[test]
+fn a_request_whose_client_hangs_up_is_never_ingested() {
+    let dir = TempDir::new("webhook-hangup");
+    // The busy call only has to outlast the few steps between seeing it run
+    // and hanging up; its deadline is a bound that fires on failure only.
+    let config = hostile_config(
+        "plugin_limits:\n  call_timeout_ms: 30000\nwebhook:\n  verdict_timeout_ms: 120000\n",
+    );
+    // An attempt proves nothing if the request that hangs up was the one
+    // the full queue turned away; then try again.
+    for attempt in 1..=5 {
+        let (running, url) = start(&dir, "hostile", HOSTILE_RULES, &config);
+        let idle_cpu = thread_cpu(running.pid(), "source-hostile");
+        let busy = {
+            let url = url.clone();
+            std::thread::spawn(move || post(&url, br#"["loop"]"#).expect("answered"))
+        };
+        // The worker spins in the plugin: it has taken the busy request, so
+        // what comes next waits in the queue.
+        let deadline = Instant::now() + PATIENCE;
+        while thread_cpu(running.pid(), "source-hostile") < idle_cpu + 10 {
+            assert!(Instant::now() < deadline, "the worker never ran the loop");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        // One more request than the queue holds: exactly one is turned
+        // away at once, and then every other one is certainly queued.
+        let gone = 0;
+        let mut streams: Vec<TcpStream> = (0..=QUEUE_DEPTH)
+            .map(|n| {
+                let text = if n == gone { "hello gone" } else { "filler" };
+                send_raw(&url, &format!("[\"{text}\"]"))
+            })
+            .collect();
+        for stream in &streams {
+            stream.set_nonblocking(true).expect("nonblocking");
+        }
+        let turned_away = loop {
+            assert!(Instant::now() < deadline, "the queue never filled");
+            let mut byte = [0u8; 1];
+            let answered = streams.iter().position(|s| match s.peek(&mut byte) {
+                Ok(_) => true,
+                Err(e) => e.kind() != ErrorKind::WouldBlock,
+            });
+            if let Some(n) = answered {
+                break n;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        streams[turned_away]
+            .set_nonblocking(false)
+            .expect("blocking");
+        let head = read_response(&mut streams[turned_away]);
+        assert!(head.starts_with("HTTP/1.1 503"), "{head}");
+        if turned_away == gone {
+            eprintln!("attempt {attempt}: the request to hang up was turned away; again");
+            drop(running);
+            let _ = busy.join();
+            continue;
+        }
+        // Hang up without waiting for the verdict.
+        drop(streams.remove(gone));
+        let (status, reply) = busy.join().expect("the busy client");
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{reply}");
+        // The fillers' replies (read so the server is done with them).
+        for (n, stream) in streams.iter_mut().enumerate() {
+            if n + 1 != turned_away {
+                stream.set_nonblocking(false).expect("blocking");
+                let head = read_response(stream);
+                assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+            }
+        }
+        let (status, reply) = post(&url, br#"["hello last"]"#).expect("answered");
+        assert_eq!(status, StatusCode::OK, "{reply}");
+        let lines = running.lines_until(PATIENCE, |line| line.contains("said hello last"));
+        assert!(
+            !lines.iter().any(|line| line.contains("said hello gone")),
+            "a request whose client hung up was ingested: {lines:#?}"
+        );
+        let (status, errors) = running.terminate();
+        assert!(status.success(), "{errors:#?}");
+        let summary = errors
+            .iter()
+            .find(|line| line.contains("hostile webhook:"))
+            .unwrap_or_else(|| panic!("no summary in {errors:#?}"));
+        assert!(summary.contains("; 1 given up while queued"), "{summary}");
+        return;
+    }
+    panic!("the request to hang up was turned away in 5 attempts");
 }

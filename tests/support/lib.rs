@@ -182,6 +182,11 @@ impl Running {
             .to_string()
     }
 
+    /// The process id of the running lanner.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Sends SIGTERM and waits (up to 20 s) for a clean exit; returns the
     /// exit status and every stderr line printed after readiness.
     pub fn terminate(mut self) -> (std::process::ExitStatus, Vec<String>) {
