@@ -11,5 +11,6 @@ pub mod engine;
 pub mod fields;
 pub mod ingress;
 pub mod plugin;
+pub mod secret;
 pub mod sources;
 pub mod trust;

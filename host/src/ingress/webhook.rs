@@ -393,9 +393,7 @@ fn authorized(request: &Request<Incoming>, token: &str) -> bool {
     let Some(given) = value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")) else {
         return false;
     };
-    // Compare in constant time so the token cannot be guessed byte by byte.
-    let (a, b) = (given.trim().as_bytes(), token.as_bytes());
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    crate::secret::constant_time_eq(given.trim().as_bytes(), token.as_bytes())
 }
 
 fn is_json(request: &Request<Incoming>) -> bool {

@@ -157,11 +157,6 @@ fn hmac(key: &[u8; TAG_LEN], parts: &[&[u8]]) -> [u8; TAG_LEN] {
     outer.finalize().into()
 }
 
-/// Compares two tags in time independent of where they differ.
-fn same_tag(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 /// Creates `dir` and its missing parents (mode 0700), but only below its
 /// nearest existing ancestor, and only once that ancestor passes
 /// [`trust::check_dir`]; the missing parts are created on the ancestor's
@@ -382,7 +377,7 @@ impl CacheDir {
         }
         let code = bytes.split_off(TAG_LEN);
         let expected = hmac(&self.key, &[name.as_bytes(), &code]);
-        if !same_tag(&bytes, &expected) {
+        if !crate::secret::constant_time_eq(&bytes, &expected) {
             return Err(
                 "its authentication tag does not match (not written by this host, or altered)"
                     .into(),
